@@ -1,0 +1,110 @@
+"""The answer-key JSON: the one record the renderer, the grader and outside tools read.
+
+Format ``backprop-exam/answer-key`` version 1, documented in docs/answer-key.md and checked
+against docs/answer-key.schema.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .network import Network, SpecError
+
+FORMAT = "backprop-exam/answer-key"
+VERSION = 1
+
+
+def schema_path() -> Path:
+    installed = Path(__file__).parent / "_schema" / "answer-key.schema.json"
+    return installed if installed.exists() else Path(__file__).parent.parent / "docs" / "answer-key.schema.json"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    return data
+
+
+def validate(key: dict[str, Any]) -> None:
+    """Raise SpecError with the first schema violation, named by its JSON path."""
+    import jsonschema
+
+    if key.get("format") != FORMAT:
+        raise SpecError(f"not a backprop-exam answer key (format is {key.get('format')!r})")
+    if key.get("version") != VERSION:
+        raise SpecError(
+            f"answer key version {key.get('version')!r} is not supported by this backprop-exam "
+            f"(reads version {VERSION}); regenerate the key or upgrade backprop-exam"
+        )
+    validator = jsonschema.Draft202012Validator(schema())
+    err = next(iter(sorted(validator.iter_errors(key), key=lambda e: list(e.absolute_path))), None)
+    if err is not None:
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise SpecError(f"answer key is invalid at {where}: {err.message}")
+    seen: set[str] = set()
+    for v in key["variants"]:
+        if v["variant"] in seen:
+            raise SpecError(f"answer key lists variant {v['variant']} twice")
+        seen.add(v["variant"])
+
+
+def dumps(key: dict[str, Any]) -> str:
+    return json.dumps(key, ensure_ascii=False, indent=1) + "\n"
+
+
+def atomic_write(path: Path, data: bytes | str, force: bool = False) -> None:
+    """Write via a temporary file and rename, so no half-written file is ever left behind."""
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass --force to replace it or choose another --pack")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_key(key: dict[str, Any], path: Path, force: bool = False) -> None:
+    validate(key)
+    atomic_write(path, dumps(key), force=force)
+
+
+def read_key(path: str | Path) -> dict[str, Any]:
+    """Load and validate a key; every problem is a one-line SpecError."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(f"answer key {p} not found; give the path of answer_keys/<pack>.json")
+    try:
+        key: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SpecError(f"answer key {p} is not valid JSON ({e}); regenerate it") from None
+    if not isinstance(key, dict):
+        raise SpecError(f"answer key {p} is not a JSON object; regenerate it")
+    validate(key)
+    return key
+
+
+def variant_network(problem: dict[str, Any]) -> Network:
+    return Network.from_dict(problem["network"])
+
+
+def find_variant(key: dict[str, Any], code: str) -> dict[str, Any] | None:
+    norm = normalize_code(code)
+    for v in key["variants"]:
+        if normalize_code(v["variant"]) == norm:
+            return v
+    return None
+
+
+def normalize_code(code: str) -> str:
+    """Codes are read case-insensitively and without separators (K7M-2QX == k7m2qx)."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())

@@ -1,0 +1,154 @@
+"""One evaluator over the graph: exact, hand-rounded, with a student's own values, under a wrong rule.
+
+Modes:
+- ``exact``: Decimal arithmetic at 40 significant digits, nothing rounded.
+- ``quantity``: every node rounded to ``decimals`` before it is used further (a student who
+  rounds each value they write down).
+- ``fine``: also every product inside a sum, e^-z and eta x gradient rounded (a student who
+  writes down and rounds every partial result).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, localcontext
+from typing import Any
+
+from . import ops
+from .graph import Graph, Node
+from .numbers import quantize, unit
+
+Mode = str
+MODES = ("exact", "quantity", "fine")
+# A wrong rule: given a node and its input values, the value a mistaken student computes,
+# or None when the rule does not apply to this node.
+Override = Callable[[Node, Sequence[Any], Any], Any]
+
+EPS = 1e-9  # float slack on interval ends, far below 0.5e-4 (and any tolerance a key uses)
+
+
+def evaluate(
+    graph: Graph,
+    mode: Mode = "exact",
+    decimals: int = 4,
+    fixed: Mapping[str, Any] | None = None,
+    override: Override | None = None,
+    backend: str = "decimal",
+) -> dict[str, Any]:
+    """Value of every node. ``fixed`` replaces nodes by given values (a student's answers)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    M: Any = ops.DecimalMath if backend == "decimal" else ops.FloatMath
+    fixed = fixed or {}
+
+    def identity(x: Any) -> Any:
+        return x
+
+    if mode == "exact":
+        rnd_node = rnd_inner = identity
+    else:
+        if backend == "decimal":
+
+            def rnd_node(x: Any) -> Any:
+                return quantize(x, decimals)
+
+        else:
+
+            def rnd_node(x: Any) -> Any:
+                return float(quantize(x, decimals))
+
+        rnd_inner = rnd_node if mode == "fine" else identity
+
+    n_out = ops.n_outputs(graph)
+    vals: dict[str, Any] = {}
+    with localcontext() as ctx:
+        ctx.prec = 40
+        for node in graph.nodes:
+            if node.id in fixed:
+                vals[node.id] = M.const(fixed[node.id]) if backend == "float" else _dec(fixed[node.id])
+                continue
+            if node.given:
+                vals[node.id] = M.const(graph.given[node.id])
+                continue
+            args = [vals[i] for i in node.inputs]
+            v = override(node, args, M) if override else None
+            if v is None:
+                v = ops.point(node, args, M, rnd_inner, n_out)
+            vals[node.id] = rnd_node(v)
+    return vals
+
+
+def _dec(x: Any) -> Decimal:
+    return x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+
+
+def accepted_intervals(
+    graph: Graph, decimals: int = 4, fixed: Mapping[str, float] | None = None
+) -> dict[str, ops.Interval]:
+    """For every node, the values an honest student can write down, at any rounding habit.
+
+    Interval arithmetic over the graph: a node's inputs may be anything an honest student
+    could have written for them (their own intervals; given values and ``fixed`` values are
+    points); the node's range over those inputs is widened by 1/2 unit for each intermediate
+    the student may round inside the step (``ops.roundings``) and by 1/2 unit for rounding the
+    result itself. Every sensitivity to an inner rounding is at most 1 (see ops), so the
+    widening is sound; exact arithmetic rounded at the end lies inside too.
+    """
+    half = unit(decimals) / 2
+    fixed = fixed or {}
+    n_out = ops.n_outputs(graph)
+    out: dict[str, ops.Interval] = {}
+    for node in graph.nodes:
+        if node.id in fixed:
+            f = float(fixed[node.id])
+            out[node.id] = (f, f)
+        elif node.given:
+            g = graph.given[node.id]
+            out[node.id] = (g, g)
+        else:
+            ivs = [out[i] for i in node.inputs]
+            exact = _exact_point(node, ivs, n_out, decimals)
+            if exact is not None:
+                out[node.id] = (exact, exact)
+                continue
+            lo, hi = ops.interval(node, ivs, n_out)
+            pad = half * (ops.roundings(node) + 1) + EPS
+            out[node.id] = (lo - pad, hi + pad)
+    return out
+
+
+def _exact_point(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals: int) -> float | None:
+    """The value, when every honest route gives exactly it (point inputs, nothing to round).
+
+    z = 0.15 x 0.05 + 0.20 x 0.10 + 0.35 is exactly 0.3775: accepting 0.3774 there would
+    pass a slip, so such steps get a point interval instead of the rounding allowance.
+    """
+    if any(lo != hi for lo, hi in ivs):
+        return None
+    args = [lo for lo, _ in ivs]
+    scale = 10.0**decimals
+    exact = ops.point(node, args, ops.FloatMath, _ident, n_out)
+
+    def on_grid(x: float) -> bool:
+        return abs(x * scale - math.floor(x * scale + 0.5)) < 1e-6
+
+    def snap(x: float) -> float:
+        if on_grid(x):
+            return float(x)
+        raise _OffGrid
+
+    try:
+        if not on_grid(exact) or ops.point(node, args, ops.FloatMath, snap, n_out) != exact:
+            return None
+    except _OffGrid:
+        return None
+    return float(quantize(exact, decimals))
+
+
+class _OffGrid(Exception):
+    pass
+
+
+def _ident(x: Any) -> Any:
+    return x

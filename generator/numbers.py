@@ -1,0 +1,52 @@
+"""Decimal rounding as on paper: half away from zero on the decimal digits, never float round()."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+
+def to_decimal(x: float | Decimal | int | str) -> Decimal:
+    """A float becomes the decimal of its shortest repr (0.1 -> Decimal('0.1'), not 0.1000000000000000055...)."""
+    if isinstance(x, Decimal):
+        return x
+    return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+
+
+def quantize(x: float | Decimal | int | str, decimals: int) -> Decimal:
+    """Round to ``decimals`` places, half away from zero; -0 becomes 0."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        q = to_decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return q + Decimal(0) if q.is_zero() else q  # drop the sign of a negative zero
+
+
+def fmt(x: float | Decimal | int | str, decimals: int) -> str:
+    """The rounded value as printed: '0.2100', '-0.0746'."""
+    q = quantize(x, decimals)
+    return f"{abs(q):.{decimals}f}" if q.is_zero() else f"{q:.{decimals}f}"
+
+
+def fmt_given(x: float) -> str:
+    """A given value as the teacher wrote it: shortest form with at least one decimal (0.05, 1.0, -0.3)."""
+    s = repr(float(x))
+    if "e" in s or "E" in s:
+        s = format(Decimal(s), "f")
+    return s
+
+
+def unit(decimals: int) -> float:
+    """One unit in the last kept decimal (0.0001 for 4 decimals)."""
+    return float(Decimal(1).scaleb(-decimals))
+
+
+def significant_digits(rounded: str) -> int:
+    """Significant digits of a rounded decimal string: '0.0012' -> 2, '0.0000' -> 0, '1.2000' -> 5."""
+    digits = rounded.lstrip("-").replace(".", "").lstrip("0")
+    return len(digits)
+
+
+def tie_distance(x: Decimal, decimals: int) -> Decimal:
+    """How far x is from a rounding tie at ``decimals`` places, in units of the last kept decimal."""
+    scaled = abs(x).scaleb(decimals)
+    frac = scaled - scaled.to_integral_value(rounding="ROUND_FLOOR")
+    return abs(frac - Decimal("0.5"))

@@ -1,0 +1,131 @@
+"""Draw nice-number variants reproducibly, and redraw degenerate ones.
+
+Randomness comes from numpy's PCG64 raw 64-bit stream, whose output numpy keeps stable
+across versions and machines (unlike the Generator methods built on it), so the same seed
+gives the same problem everywhere.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .evaluate import evaluate
+from .graph import Graph, build_graph
+from .network import Network, SpecError
+from .solve import Solution, asked_ids, solve
+from .spec import Spec
+
+MAX_TRIES = 2000
+SIGMOID_RANGE = (0.05, 0.95)  # outside: saturated, derivatives vanish into a few units
+TANH_LIMIT = 0.95
+RELU_MARGIN = 0.01  # |z| below this makes "ReLU at 0" ambiguous once rounded
+# Closer than this (in units of the last kept decimal) to x.xxxx5 is a rounding tie of the
+# exact value. Ties that only a student's own rounding creates (0.5 x 0.0827 = 0.04135) are
+# not rejected: the grader's intervals accept either way of rounding them.
+TIE_MARGIN = 1e-6
+
+
+class Rng:
+    """Uniform choices from a 128-bit seed."""
+
+    def __init__(self, seed: int) -> None:
+        self._bits = np.random.PCG64(seed)
+
+    def below(self, n: int) -> int:
+        return int(self._bits.random_raw()) % n  # bias < n / 2**64, nil for our n
+
+    def choice(self, seq: Any) -> Any:
+        return seq[self.below(len(seq))]
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What every variant of a pack shares."""
+
+    layers: tuple[int, ...]
+    activation: tuple[str, ...]
+    loss: str
+    bias: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layers": list(self.layers), "activation": list(self.activation),
+                "loss": self.loss, "bias": self.bias}  # fmt: skip
+
+
+def draw_structure(spec: Spec, rng: Rng) -> Structure:
+    if spec.fixed is not None:
+        f = spec.fixed
+        return Structure(f.layers, f.activation, f.loss, f.bias)
+    layers = tuple(rng.choice(spec.layers))
+    act = rng.choice(spec.activation)
+    activation = (act,) * (len(layers) - 1) if isinstance(act, str) else tuple(act)
+    return Structure(layers, activation, spec.loss, spec.bias)
+
+
+def draw_network(spec: Spec, st: Structure, rng: Rng) -> Network:
+    g = spec.grids
+    L = st.layers
+    weights = [[[rng.choice(g["weights"].values) for _ in range(L[l - 1])] for _ in range(L[l])]
+               for l in range(1, len(L))]  # fmt: skip
+    if st.bias == "none":
+        biases = [[0.0] * n for n in L[1:]]
+    elif st.bias == "shared":
+        biases = [[rng.choice(g["biases"].values)] * n for n in L[1:]]
+    else:
+        biases = [[rng.choice(g["biases"].values) for _ in range(n)] for n in L[1:]]
+    targets = [rng.choice(g["targets"].values) for _ in range(L[-1])]
+    net = Network.from_dict({
+        **st.to_dict(), "learning_rate": rng.choice(g["learning_rate"].values),
+        "inputs": [rng.choice(g["inputs"].values) for _ in range(L[0])],
+        "targets": targets, "weights": weights, "biases": biases,
+    })  # fmt: skip
+    return net
+
+
+def degeneracy(graph: Graph, values: dict[str, float], asked: list[str], decimals: int) -> str | None:
+    """Why this variant is not a fair exam problem, or None. ``values`` are exact (float is ample)."""
+    scale = 10.0**decimals
+    for nid in asked:
+        node = graph.by_id[nid]
+        if node.kind == "dact" and node.fn in ("relu", "linear"):
+            continue  # exactly 0 or 1 by rule, not by accident
+        if abs(values[nid]) * scale < 10 - 0.5:  # rounds to fewer than 2 significant digits
+            return f"{nid} has fewer than 2 significant digits"
+    acts = graph.network.activation
+    for node in graph.answer_nodes:
+        v = values[node.id]
+        if node.kind == "a" and node.fn == "sigmoid" and not SIGMOID_RANGE[0] <= v <= SIGMOID_RANGE[1]:
+            return "saturated sigmoid"
+        if node.kind == "a" and node.fn == "tanh" and abs(v) > TANH_LIMIT:
+            return "saturated tanh"
+        if node.kind == "z" and acts[(node.layer or 1) - 1] == "relu" and abs(v) < RELU_MARGIN:
+            return "ReLU input at 0"
+        frac = abs(v) * scale % 1.0
+        if abs(frac - 0.5) < TIE_MARGIN:
+            return f"rounding tie in {node.id}"
+    return None
+
+
+def draw_variant(spec: Spec, st: Structure, seed: int, decimals: int) -> Solution:
+    """The first non-degenerate draw from this seed; a clear error when none is found."""
+    rng = Rng(seed)
+    reasons: Counter[str] = Counter()
+    if spec.fixed is not None:
+        return solve(spec.fixed, decimals)
+    for _ in range(MAX_TRIES):
+        net = draw_network(spec, st, rng)
+        graph = build_graph(net)
+        values = evaluate(graph, backend="float")
+        why = degeneracy(graph, values, asked_ids(graph, spec.ask), decimals)
+        if why is None:
+            return solve(net, decimals)
+        reasons[why.split(" in ")[0] if why.startswith("rounding") else why] += 1
+    top = ", ".join(f"{r} ({n}x)" for r, n in reasons.most_common(3))
+    raise SpecError(
+        f"spec {spec.name}: no sensible variant in {MAX_TRIES} draws (most rejected: {top}); "
+        "widen the value ranges, use fewer decimals' worth of tiny values, or ask fewer quantities"
+    )

@@ -1,0 +1,167 @@
+"""Solve one network completely and turn it into the answer-key record of one problem."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .evaluate import accepted_intervals, evaluate
+from .graph import ANSWER_KINDS, Graph, Node, build_graph
+from .network import Network, SpecError
+from .numbers import fmt, fmt_given, quantize, unit
+from .steps import ACT_WORDS, StepWriter, label, symbol
+
+DEFAULT_ASK = ("z", "a", "loss", "delta", "grad_w", "grad_b", "new_w", "new_b")
+
+
+@dataclass
+class Solution:
+    graph: Graph
+    decimals: int
+    exact: dict[str, Decimal]
+    quantity: dict[str, Decimal]
+    fine: dict[str, Decimal]
+    intervals: dict[str, tuple[float, float]]
+
+    def rounded(self, node_id: str) -> str:
+        return fmt(self.exact[node_id], self.decimals)
+
+
+def solve(net: Network, decimals: int = 4) -> Solution:
+    g = build_graph(net)
+    return Solution(
+        graph=g,
+        decimals=decimals,
+        exact=evaluate(g, "exact", decimals),
+        quantity=evaluate(g, "quantity", decimals),
+        fine=evaluate(g, "fine", decimals),
+        intervals=accepted_intervals(g, decimals),
+    )
+
+
+def asked_ids(graph: Graph, ask: Iterable[str]) -> list[str]:
+    """Answer ids selected by kinds ('z', 'grad_w', 'all') or by exact ids, in graph order."""
+    ask = list(ask)
+    if "all" in ask:
+        ask = list(ANSWER_KINDS)
+    ids = {n.id for n in graph.answer_nodes}
+    for a in ask:
+        if a not in ANSWER_KINDS and a not in ids:
+            raise SpecError(
+                f"asked quantity {a!r} is neither a kind ({', '.join(ANSWER_KINDS)}, all) "
+                "nor an answer id of this network"
+            )
+    chosen = [n.id for n in graph.answer_nodes if n.kind in ask or n.id in ask]
+    if not chosen:
+        raise SpecError("no quantity is asked; list kinds under ask, e.g. ask = ['z', 'a', 'loss']")
+    return chosen
+
+
+def quantity(node: Node) -> dict[str, Any]:
+    q: dict[str, Any] = {"kind": node.kind}
+    if node.layer is not None:
+        q["layer"] = node.layer
+    if node.neuron is not None:
+        q["neuron"] = node.neuron
+    if node.src is not None:
+        q["from"] = node.src
+    return q
+
+
+def accepted(sol: Solution, node_id: str) -> dict[str, Any]:
+    lo, hi = sol.intervals[node_id]
+    u = unit(sol.decimals)
+    first, last = math.ceil(lo / u - 1e-9) * u, math.floor(hi / u + 1e-9) * u
+    return {"from": fmt(first, sol.decimals), "to": fmt(last, sol.decimals), "interval": [lo, hi]}
+
+
+def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[str, Any]:
+    """The JSON record of one solved problem: network, given values, answers, steps, updates."""
+    g, d = sol.graph, sol.decimals
+    net = g.network
+    asked = asked_ids(g, ask)
+    asked_set = set(asked)
+    writer = StepWriter(g, sol.exact, d)
+    answers = []
+    for nid in asked:
+        node = g.by_id[nid]
+        answers.append({
+            "id": nid,
+            "label": label(g, nid),
+            "symbol": symbol(g, nid),
+            "group": node.group,
+            "quantity": quantity(node),
+            "exact": float(sol.exact[nid]),
+            "rounded": sol.rounded(nid),
+            "hand_rounded": fmt(sol.quantity[nid], d),
+            "accepted": accepted(sol, nid),
+        })  # fmt: skip
+    steps = []
+    for node in g.answer_nodes:
+        st: dict[str, Any] = {"id": node.id, "group": node.group, "kind": node.kind,
+                              "asked": node.id in asked_set, "inputs": list(node.inputs)}  # fmt: skip
+        st.update(writer.step(node))
+        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"]}
+        if hand:
+            acc = accepted(sol, node.id)
+            st["note"] = (
+                f"Rounding every intermediate gives {' or '.join(sorted(hand))}; "
+                f"accepted: {acc['from']} to {acc['to']}."
+            )
+        steps.append(st)
+    given = [
+        {"id": n.id, "symbol": symbol(g, n.id), "kind": n.kind, "value": fmt_given(g.given[n.id])}
+        for n in g.nodes
+        if n.given
+    ]
+    updates = []
+    for node in g.nodes:
+        if node.kind not in ("new_w", "new_b"):
+            continue
+        old, _eta, grad = node.inputs
+        step = quantize(sol.exact[grad], d) * Decimal(fmt_given(net.learning_rate))
+        change = sol.exact[node.id] - Decimal(repr(g.given[old]))
+        updates.append({
+            "id": node.id, "param": old, "symbol": symbol(g, old),
+            "old": fmt_given(g.given[old]), "gradient": sol.rounded(grad),
+            "step": fmt(step, d), "new": sol.rounded(node.id),
+            "direction": "up" if change > 0 else "down" if change < 0 else "same",
+        })  # fmt: skip
+    return {
+        "number": number,
+        "network": net.to_dict(),
+        "description": describe(net),
+        "given": given,
+        "answers": answers,
+        "steps": steps,
+        "updates": updates,
+    }
+
+
+def describe(net: Network) -> dict[str, str]:
+    """Plain-words conventions, printed on worksheets and keys exactly as stated here."""
+    acts = list(dict.fromkeys(net.activation))
+    if len(acts) == 1:
+        act = f"{ACT_WORDS[acts[0]]} in every layer"
+    else:
+        names = [f"layer {i + 1}: {ACT_WORDS[a]}" for i, a in enumerate(net.activation)]
+        act = "; ".join(names)
+    loss = {
+        "half_sse": "L = ½ Σ (a_o − y)², so ∂L/∂a_o = a_o − y",
+        "sse": "L = Σ (y − a_o)², so ∂L/∂a_o = −2 (y − a_o)",
+        "mse": f"L = (1/{net.layers[-1]}) Σ (a_o − y)² (mean over the outputs), "
+        f"so ∂L/∂a_o = (2/{net.layers[-1]}) (a_o − y)",
+        "bce": "L = −Σ [y ln a_o + (1 − y) ln(1 − a_o)] (binary cross-entropy with sigmoid "
+        "outputs), so δ_o = a_o − y",
+    }[net.loss]
+    bias = {
+        "none": "no biases",
+        "shared": "one bias shared by all neurons of a layer (its gradient sums that layer's deltas)",
+        "per_neuron": "one bias per neuron",
+    }[net.bias]
+    arch = "-".join(str(n) for n in net.layers)
+    update = f"one gradient-descent step, w ← w − η ∂L/∂w with η = {fmt_given(net.learning_rate)}"
+    return {"architecture": arch, "activation": act, "loss": loss, "bias": bias, "update": update}
