@@ -136,6 +136,14 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
     return spec
 
 
+def validate_name(pack: str) -> None:
+    """Pack names become file and folder names."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", pack) or ".." in pack:
+        raise SpecError(f"pack name {pack!r}: use letters, digits, '-', '_' and '.', e.g. midterm-2026")
+
+
 def load_spec_file(path: str | Path) -> Spec:
     p = Path(path)
     if not p.is_file():

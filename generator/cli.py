@@ -1,0 +1,162 @@
+"""The backprop-exam command line: each command parses options, calls the library, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from . import __version__
+from .network import SpecError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr, no traceback, a non-zero exit."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def friendly(fn: F) -> F:
+    """Turn the library's expected errors into one-line messages with exit code 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SpecError as e:
+            fail(str(e))
+        except FileExistsError as e:
+            fail(str(e))
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+            fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="backprop-exam")
+def cli() -> None:
+    """Backpropagation exam worksheets, worked answer keys and a fair grader.
+
+    \b
+    Typical night before the exam:
+      backprop-exam generate --roster class.csv --profile hard --pack midterm
+      backprop-exam grade answer_keys/midterm.json submissions/ --out grades/midterm
+    """
+
+
+@cli.command()
+def presets() -> None:
+    """List the built-in presets and profiles, one line each.
+
+    Presets are fixed networks (the reference problems); profiles are randomized
+    structures for class packs. Example: backprop-exam presets
+    """
+    from .spec import presets as preset_table
+    from .spec import profiles as profile_table
+
+    click.secho("Presets (fixed networks; use with solve or generate --preset):", bold=True)
+    for name, data in preset_table().items():
+        click.echo(f"  {name:<20} {data.get('description', data.get('title', ''))}")
+    click.secho("Profiles (randomized per student; use with generate --profile):", bold=True)
+    for name, data in profile_table().items():
+        click.echo(f"  {name:<20} {data.get('description', data.get('title', ''))}")
+
+
+@cli.command()
+@click.argument("spec")
+@click.option("--decimals", "-d", type=click.IntRange(1, 8), default=None, help="Decimals to round to [spec's, else 4].")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer-key problem record as JSON.")
+@click.option("--seed", default="0", show_default=True, help="Seed for drawing a randomized spec.")
+@friendly
+def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
+    """Print the full worked solution of SPEC (a TOML network spec, a preset or a profile).
+
+    \b
+    Example:
+      backprop-exam solve ref-2-2-2-shared
+      backprop-exam solve my-network.toml --json > solution.json
+    """
+    from .pack import build_pack
+    from .spec import resolve
+    from .terminal import print_solution
+
+    sp = resolve(spec)
+    key = build_pack(sp, pack="solve", count=1, seed=seed, decimals=decimals)
+    problem = key["variants"][0]["problems"][0]
+    if as_json:
+        click.echo(json.dumps(problem, ensure_ascii=False, indent=1))
+    else:
+        print_solution(problem, key["decimals"])
+
+
+@cli.command()
+@click.option("--count", "-n", type=click.IntRange(1, 5000), help="Number of anonymous variants.")
+@click.option("--roster", type=click.Path(dir_okay=False), help="CSV with a student_id (or id) column and optional name.")
+@click.option("--profile", "-p", help="Built-in profile: easy, standard, hard, deep [standard].")
+@click.option("--spec", "spec_file", type=click.Path(dir_okay=False), help="Teacher's TOML spec file.")
+@click.option("--preset", help="Built-in fixed network (see 'backprop-exam presets').")
+@click.option("--pack", default="demo", show_default=True, help="Pack name: answer_keys/<pack>.json, output/<pack>/.")
+@click.option("--seed", help="Make the pack reproducible from this seed (without --secret, the seed is the secret).")
+@click.option("--secret", help=f"Pack secret for variant seeds [${'BACKPROP_EXAM_SECRET'}, else generated].")
+@click.option("--keys", "keys_dir", default="answer_keys", show_default=True, type=click.Path(file_okay=False))
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--decimals", "-d", type=click.IntRange(1, 8), help="Decimals of every answer [spec's, else 4].")
+@click.option("--title", default="", help="Worksheet title [the spec's].")
+@click.option("--course", default="", help="Course name printed in the header.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--duplex", is_flag=True, help="Start every worksheet on an odd page in worksheets.pdf.")
+@click.option("--key-per-student", is_flag=True, help="Also write one answer-key PDF per variant.")
+@click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
+@click.option("--force", is_flag=True, help="Replace an existing key and output folder of this pack.")
+@friendly
+def generate(**opts: Any) -> None:
+    """Generate a class pack: worksheets, answer key PDF and answer-key JSON.
+
+    One variant per student (--roster) or --count anonymous variants, all with the same
+    structure and different numbers. Without options: a 30-variant demo pack of the
+    standard profile.
+
+    \b
+    Examples:
+      backprop-exam generate --count 30 --pack demo
+      backprop-exam generate --roster class.csv --profile hard --pack midterm --course "NN 101"
+      backprop-exam generate --spec exam.toml --roster class.csv --pack final --no-pdf
+    """
+    from .workflow import generate_pack
+
+    if opts["count"] is None and opts["roster"] is None:
+        opts["count"] = 30
+    chosen = [k for k in ("profile", "spec_file", "preset") if opts[k]]
+    if len(chosen) > 1:
+        fail("give only one of --profile, --spec and --preset")
+    if opts["count"] is not None and opts["roster"] is not None:
+        fail("give either --count or --roster, not both")
+    report = generate_pack(**opts, echo=click.echo)
+    click.echo(report)
+
+
+def _register_optional() -> None:
+    """Commands that live beside their library (render: key; grading: grade)."""
+    from .grading.command import grade
+    from .render.command import key
+
+    cli.add_command(key)
+    cli.add_command(grade)
+
+
+_register_optional()
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    cli(prog_name="backprop-exam")

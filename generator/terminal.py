@@ -1,0 +1,55 @@
+"""The worked solution in a terminal: aligned tables, one per group of steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .mathtext import to_text
+
+GROUP_TITLES = {
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "backward": "Backward pass (chain rule, deltas, gradients)",
+    "update": "Updates",
+}
+
+
+def print_solution(problem: dict[str, Any], decimals: int, console: Console | None = None) -> None:
+    con = console or Console(highlight=False)
+    d = problem["description"]
+    con.print(f"[bold]Network {d['architecture']}[/bold]: {d['activation']}; {d['bias']}.")
+    con.print(f"Loss: {d['loss']}. Update: {d['update']}.")
+    given = Table(title="Given", title_justify="left", show_header=False, box=None, pad_edge=False)
+    row: list[str] = []
+    for g in problem["given"]:
+        row.append(f"{to_text(g['symbol'])} = {g['value']}")
+    for i in range(0, len(row), 4):
+        given.add_row(*row[i : i + 4])
+    con.print(given)
+    asked = {a["id"] for a in problem["answers"]}
+    for group, title in GROUP_TITLES.items():
+        steps = [s for s in problem["steps"] if s["group"] == group]
+        if not steps:
+            continue
+        t = Table(title=title, title_justify="left", title_style="bold", expand=False)
+        t.add_column("answer id", style="cyan", no_wrap=True)
+        t.add_column("formula")
+        t.add_column("with numbers")
+        t.add_column("result", justify="right", no_wrap=True)
+        for s in steps:
+            res = s["result"] + ("" if s["id"] in asked else " ·")
+            sub = to_text(s["substituted"]) + (f"\n[dim]{s['note']}[/dim]" if s.get("note") else "")
+            t.add_row(s["id"], to_text(s["formula"]), sub, res)
+        con.print(t)
+    table = Table(title="Updated parameters", title_justify="left", title_style="bold")
+    for col in ("parameter", "old", "gradient", "η × gradient", "new", "change"):
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    arrow = {"up": "↑", "down": "↓", "same": "="}
+    for u in problem["updates"]:
+        table.add_row(to_text(u["symbol"]), u["old"], u["gradient"], u["step"], u["new"], arrow[u["direction"]])
+    con.print(table)
+    con.print(f"[dim]Values rounded to {decimals} decimals, half away from zero. "
+              "'·' marks a step that is not asked on the worksheet.[/dim]")  # fmt: skip
