@@ -95,7 +95,6 @@ def accepted_intervals(
     result itself. Every sensitivity to an inner rounding is at most 1 (see ops), so the
     widening is sound; exact arithmetic rounded at the end lies inside too.
     """
-    half = unit(decimals) / 2
     fixed = fixed or {}
     n_out = ops.n_outputs(graph)
     out: dict[str, ops.Interval] = {}
@@ -107,15 +106,18 @@ def accepted_intervals(
             g = graph.given[node.id]
             out[node.id] = (g, g)
         else:
-            ivs = [out[i] for i in node.inputs]
-            exact = _exact_point(node, ivs, n_out, decimals)
-            if exact is not None:
-                out[node.id] = (exact, exact)
-                continue
-            lo, hi = ops.interval(node, ivs, n_out)
-            pad = half * (ops.roundings(node) + 1) + EPS
-            out[node.id] = (lo - pad, hi + pad)
+            out[node.id] = node_interval(node, [out[i] for i in node.inputs], n_out, decimals)
     return out
+
+
+def node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals: int) -> ops.Interval:
+    """What an honest student writes for ``node`` when its inputs lie in ``ivs`` (see above)."""
+    exact = _exact_point(node, ivs, n_out, decimals)
+    if exact is not None:
+        return exact, exact
+    lo, hi = ops.interval(node, ivs, n_out)
+    pad = unit(decimals) / 2 * (ops.roundings(node) + 1) + EPS
+    return lo - pad, hi + pad
 
 
 def _exact_point(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals: int) -> float | None:
