@@ -111,46 +111,45 @@ def accepted_intervals(
 
 
 def node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals: int) -> ops.Interval:
-    """What an honest student writes for ``node`` when its inputs lie in ``ivs`` (see above)."""
-    exact = _exact_point(node, ivs, n_out, decimals)
-    if exact is not None:
-        return exact, exact
+    """What an honest student writes for ``node`` when its inputs lie in ``ivs`` (see above).
+
+    With point inputs (given values, or a student's own earlier answers) the honest routes
+    are enumerated instead of bounded: each subset of the step's inner roundings applied,
+    then the result rounded. So z = 0.15 x 0.05 + 0.20 x 0.10 + 0.35 accepts only 0.3775,
+    and sigma(0.3775) accepts 0.5933 but not the 0.5932 no rounding habit produces.
+    """
+    half = unit(decimals) / 2
+    k = ops.roundings(node)
+    if all(lo == hi for lo, hi in ivs) and k <= MAX_ENUMERATED:
+        args = [lo for lo, _ in ivs]
+        routes = [ops.point(node, args, ops.FloatMath, _Rounder(mask, decimals), n_out) for mask in range(2**k)]
+        lo, hi = min(routes), max(routes)
+        if lo == hi and _on_grid(lo, decimals):
+            snapped = float(quantize(lo, decimals))
+            return snapped - EPS, snapped + EPS
+        return lo - half - EPS, hi + half + EPS
     lo, hi = ops.interval(node, ivs, n_out)
-    pad = unit(decimals) / 2 * (ops.roundings(node) + 1) + EPS
+    pad = half * (k + 1) + EPS
     return lo - pad, hi + pad
 
 
-def _exact_point(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals: int) -> float | None:
-    """The value, when every honest route gives exactly it (point inputs, nothing to round).
-
-    z = 0.15 x 0.05 + 0.20 x 0.10 + 0.35 is exactly 0.3775: accepting 0.3774 there would
-    pass a slip, so such steps get a point interval instead of the rounding allowance.
-    """
-    if any(lo != hi for lo, hi in ivs):
-        return None
-    args = [lo for lo, _ in ivs]
-    scale = 10.0**decimals
-    exact = ops.point(node, args, ops.FloatMath, _ident, n_out)
-
-    def on_grid(x: float) -> bool:
-        return abs(x * scale - math.floor(x * scale + 0.5)) < 1e-6
-
-    def snap(x: float) -> float:
-        if on_grid(x):
-            return float(x)
-        raise _OffGrid
-
-    try:
-        if not on_grid(exact) or ops.point(node, args, ops.FloatMath, snap, n_out) != exact:
-            return None
-    except _OffGrid:
-        return None
-    return float(quantize(exact, decimals))
+MAX_ENUMERATED = 6  # 2^6 routes of one step at most; wider steps fall back to the bound
 
 
-class _OffGrid(Exception):
-    pass
+class _Rounder:
+    """Rounds the i-th inner intermediate of a step when bit i of ``mask`` is set."""
+
+    def __init__(self, mask: int, decimals: int) -> None:
+        self.mask, self.decimals, self.i = mask, decimals, 0
+
+    def __call__(self, x: Any) -> Any:
+        bit = self.mask >> self.i & 1
+        self.i += 1
+        return float(quantize(x, self.decimals)) if bit else x
 
 
-def _ident(x: Any) -> Any:
-    return x
+def _on_grid(x: float, decimals: int) -> bool:
+    scaled = x * 10.0**decimals
+    return abs(scaled - math.floor(scaled + 0.5)) < 1e-6
+
+
