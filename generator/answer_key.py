@@ -57,7 +57,7 @@ def dumps(key: dict[str, Any]) -> str:
     return json.dumps(key, ensure_ascii=False, indent=1) + "\n"
 
 
-def atomic_write(path: Path, data: bytes | str, force: bool = False) -> None:
+def atomic_write(path: Path, data: bytes | str, force: bool = False, mode: int = 0o644) -> None:
     """Write via a temporary file and rename, so no half-written file is ever left behind."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it or choose another --pack")
@@ -67,6 +67,7 @@ def atomic_write(path: Path, data: bytes | str, force: bool = False) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -75,7 +76,7 @@ def atomic_write(path: Path, data: bytes | str, force: bool = False) -> None:
 
 def write_key(key: dict[str, Any], path: Path, force: bool = False) -> None:
     validate(key)
-    atomic_write(path, dumps(key), force=force)
+    atomic_write(path, dumps(key), force=force, mode=0o600)  # it holds the pack secret
 
 
 def read_key(path: str | Path) -> dict[str, Any]:
@@ -101,7 +102,8 @@ def find_variant(key: dict[str, Any], code: str) -> dict[str, Any] | None:
     norm = normalize_code(code)
     for v in key["variants"]:
         if normalize_code(v["variant"]) == norm:
-            return v
+            found: dict[str, Any] = v
+            return found
     return None
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -73,7 +72,9 @@ def presets() -> None:
 
 @cli.command()
 @click.argument("spec")
-@click.option("--decimals", "-d", type=click.IntRange(1, 8), default=None, help="Decimals to round to [spec's, else 4].")
+@click.option(
+    "--decimals", "-d", type=click.IntRange(1, 8), default=None, help="Decimals to round to [spec's, else 4]."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer-key problem record as JSON.")
 @click.option("--seed", default="0", show_default=True, help="Seed for drawing a randomized spec.")
 @friendly
@@ -100,7 +101,9 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 
 @cli.command()
 @click.option("--count", "-n", type=click.IntRange(1, 5000), help="Number of anonymous variants.")
-@click.option("--roster", type=click.Path(dir_okay=False), help="CSV with a student_id (or id) column and optional name.")
+@click.option(
+    "--roster", type=click.Path(dir_okay=False), help="CSV with a student_id (or id) column and optional name."
+)
 @click.option("--profile", "-p", help="Built-in profile: easy, standard, hard, deep [standard].")
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False), help="Teacher's TOML spec file.")
 @click.option("--preset", help="Built-in fixed network (see 'backprop-exam presets').")

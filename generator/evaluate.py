@@ -151,5 +151,3 @@ class _Rounder:
 def _on_grid(x: float, decimals: int) -> bool:
     scaled = x * 10.0**decimals
     return abs(scaled - math.floor(scaled + 0.5)) < 1e-6
-
-

@@ -85,7 +85,9 @@ def build_graph(net: Network) -> Graph:
     g = Graph(net)
     L = net.layers
     depth = net.depth
-    name = lambda l, j: neuron_name(L, l, j)  # noqa: E731
+
+    def name(l: int, j: int) -> str:
+        return neuron_name(L, l, j)
 
     for i in range(1, L[0] + 1):
         g.add(Node(f"x{i}", "x", "given", layer=0, neuron=i), net.inputs[i - 1])

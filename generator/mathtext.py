@@ -83,8 +83,7 @@ def _html(nodes: list[Node], italic: bool = True) -> str:
         kind, a, b = n
         if kind == "frac":
             out.append(
-                f'<span class="frac"><span class="num">{_html(a)}</span>'
-                f'<span class="den">{_html(b)}</span></span>'
+                f'<span class="frac"><span class="num">{_html(a)}</span><span class="den">{_html(b)}</span></span>'
             )
         elif kind == "hat":
             out.append(f'<span class="hat">{_html(a)}</span>')
@@ -103,6 +102,10 @@ def to_html(text: str) -> str:
 _SUP = str.maketrans("0123456789+-−()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ⁿ")
 
 
+def _wrap(s: str) -> str:
+    return f"({s})" if any(c in s for c in " +−-") else s
+
+
 def _text(nodes: list[Node]) -> str:
     out = []
     for n in nodes:
@@ -112,8 +115,7 @@ def _text(nodes: list[Node]) -> str:
         kind, a, b = n
         if kind == "frac":
             num, den = _text(a), _text(b)
-            wrap = lambda s: f"({s})" if any(c in s for c in " +−-") else s  # noqa: E731
-            out.append(f"{wrap(num)}/{wrap(den)}")
+            out.append(f"{_wrap(num)}/{_wrap(den)}")
         elif kind == "hat":
             out.append(_text(a) + "\u0302")
         elif kind == "sub":

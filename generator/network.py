@@ -71,9 +71,7 @@ class Network:
                 learning_rate=float(d["learning_rate"]),
                 inputs=tuple(float(x) for x in d["inputs"]),
                 targets=tuple(float(y) for y in d["targets"]),
-                weights=tuple(
-                    tuple(tuple(float(w) for w in row) for row in m) for m in d["weights"]
-                ),
+                weights=tuple(tuple(tuple(float(w) for w in row) for row in m) for m in d["weights"]),
                 biases=tuple(_expand_bias(b, n) for b, n in zip(raw_b, layers[1:], strict=False)),
             )
         except KeyError as e:

@@ -196,7 +196,7 @@ def interval(node: Node, v: Sequence[Interval], n_out: int) -> Interval:
             yk = (y[0] + y[1]) / 2  # targets are given, so points
 
             def term(x: float, yk: float = yk) -> float:
-                return loss_value(fn, [x], [yk], M, _fm)
+                return float(loss_value(fn, [x], [yk], M, _fm))
 
             terms.append(_range(term, a, (yk,)))
         lo, hi = _sum(terms)
@@ -205,8 +205,8 @@ def interval(node: Node, v: Sequence[Interval], n_out: int) -> Interval:
             lo, hi = lo / half, hi / half
         return lo, hi
     if op == "dloss":
-        y = v[1][0]
-        return _range(lambda a: dloss(fn, a, y, n_out, M), v[0])
+        y_point = v[1][0]
+        return _range(lambda a: float(dloss(fn, a, y_point, n_out, M)), v[0])
     if op == "dact":
         if fn == "sigmoid":
             return _range(lambda a: a * (1 - a), v[0], (0.5,))

@@ -154,8 +154,7 @@ def describe(net: Network) -> dict[str, str]:
         "sse": "L = Σ (y − a_o)², so ∂L/∂a_o = −2 (y − a_o)",
         "mse": f"L = (1/{net.layers[-1]}) Σ (a_o − y)² (mean over the outputs), "
         f"so ∂L/∂a_o = (2/{net.layers[-1]}) (a_o − y)",
-        "bce": "L = −Σ [y ln a_o + (1 − y) ln(1 − a_o)] (binary cross-entropy with sigmoid "
-        "outputs), so δ_o = a_o − y",
+        "bce": "L = −Σ [y ln a_o + (1 − y) ln(1 − a_o)] (binary cross-entropy with sigmoid outputs), so δ_o = a_o − y",
     }[net.loss]
     bias = {
         "none": "no biases",

@@ -131,7 +131,9 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
     values = data.get("values", {})
     unknown_v = set(values) - set(VALUE_KEYS)
     if unknown_v:
-        raise SpecError(f"spec {name}: unknown [values] key(s) {', '.join(sorted(unknown_v))}; use {', '.join(VALUE_KEYS)}")
+        raise SpecError(
+            f"spec {name}: unknown [values] key(s) {', '.join(sorted(unknown_v))}; use {', '.join(VALUE_KEYS)}"
+        )
     spec.grids = {k: Grid.parse(k, values.get(k, DEFAULT_GRIDS[k])) for k in VALUE_KEYS}
     return spec
 
@@ -187,6 +189,5 @@ def resolve(spec_or_preset: str) -> Spec:
     if spec_or_preset.endswith(".toml") or Path(spec_or_preset).exists():
         return load_spec_file(spec_or_preset)
     raise SpecError(
-        f"{spec_or_preset!r} is neither a spec file nor a preset/profile; "
-        "see 'backprop-exam presets' for the names"
+        f"{spec_or_preset!r} is neither a spec file nor a preset/profile; see 'backprop-exam presets' for the names"
     )

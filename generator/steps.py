@@ -109,9 +109,7 @@ class StepWriter:
         pairs = self._pairs(node.inputs)
         f = " + ".join(f"{self.sym(w)} {self.sym(a)}" for w, a in pairs)
         s = " + ".join(f"{self.num(w)}·{self.num(a)}" for w, a in pairs)
-        prods = [
-            _paren(fmt(self._dec(w) * self._dec(a), self.d)) for w, a in pairs
-        ]
+        prods = [_paren(fmt(self._dec(w) * self._dec(a), self.d)) for w, a in pairs]
         if len(node.inputs) % 2:
             b = node.inputs[-1]
             f += f" + {self.sym(b)}"

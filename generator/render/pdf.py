@@ -1,20 +1,176 @@
-"""The one place that calls WeasyPrint."""
+"""The one place that calls WeasyPrint.
+
+A process keeps one :class:`Engine`: one ``FontConfiguration`` (the bundled fonts are
+registered once) and the print stylesheets parsed once, because parsing CSS and loading
+fonts would otherwise cost more than laying out a one-page worksheet. Every resource
+WeasyPrint asks for goes through :class:`AssetFetcher`, which serves files from templates/
+only: a roster name like ``<img src="file:///etc/passwd">`` is escaped by Jinja anyway,
+and even markup that slipped through can neither read a local file nor reach the network.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import ctypes.util
+import sys
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from .templating import templates_dir
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+STYLESHEETS = {
+    "worksheet": ("base.css", "print.css", "worksheet.css"),
+    "answer-key": ("base.css", "print.css", "answer-key.css"),
+}
+HARFBUZZ_PACKAGE = "libharfbuzz-subset0"
+_warned = False
+
+
+def harfbuzz_subset_available() -> bool:
+    return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+def warn_if_slow_subsetting() -> None:
+    """Say once per process that font subsetting falls back to the slower fontTools."""
+    global _warned
+    if _warned or harfbuzz_subset_available():
+        return
+    _warned = True
+    print(
+        f"Warning: libharfbuzz-subset is missing, so WeasyPrint subsets fonts with fontTools and "
+        f"rendering is about 1.5x slower; install the Debian package {HARFBUZZ_PACKAGE}.",
+        file=sys.stderr,
+    )
+
+
+def _fetcher_base() -> type:
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher  # type: ignore[no-any-return]
+
+
+@cache
+def asset_fetcher_class() -> type:
+    """A WeasyPrint URL fetcher that serves templates/ files and refuses everything else."""
+    base = _fetcher_base()
+
+    class AssetFetcher(base):  # type: ignore[misc, valid-type]
+        def __init__(self, root: Path) -> None:
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.root = root.resolve()
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            from weasyprint.urls import URLFetcherResponse
+
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
+            if path is None or not path.is_relative_to(self.root) or not path.is_file():
+                self.refused.append(url)
+                raise ValueError(f"backprop-exam only loads its own template assets, not {url[:80]}")
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
+
+    return AssetFetcher
+
+
+def _mime(path: Path) -> str:
+    return {".css": "text/css", ".ttf": "font/ttf", ".svg": "image/svg+xml", ".png": "image/png"}.get(
+        path.suffix.lower(), "application/octet-stream"
+    )
+
+
+class Engine:
+    """One FontConfiguration, the parsed stylesheets and the safe fetcher of this process."""
+
+    def __init__(self) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        warn_if_slow_subsetting()
+        self.root = templates_dir()
+        self.base_url = self.root.as_uri() + "/"
+        self.font_config = FontConfiguration()
+        self.fetcher = asset_fetcher_class()(self.root)
+        self._css: dict[str, CSS] = {}
+
+    def css(self, name: str, text: str | None = None) -> CSS:
+        """A stylesheet of templates/ (or inline ``text``), parsed once per process."""
+        from weasyprint import CSS
+
+        key = name if text is None else f"{name}:{text}"
+        if key not in self._css:
+            if text is None:
+                self._css[key] = CSS(
+                    url=f"{self.base_url}{name}", url_fetcher=self.fetcher, font_config=self.font_config
+                )
+            else:
+                self._css[key] = CSS(
+                    string=text, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.font_config
+                )
+        return self._css[key]
+
+    def stylesheets(self, kind: str, paper: str) -> list[CSS]:
+        if paper not in PAPER_SIZES:
+            raise ValueError(f"unknown paper {paper!r}; use a4 or letter")
+        sheets = [self.css(n) for n in STYLESHEETS[kind]]
+        sheets.append(self.css("paper", f"@page {{ size: {PAPER_SIZES[paper]}; }}"))
+        return sheets
+
+    def render(
+        self,
+        html: str,
+        *,
+        stylesheets: list[CSS] | None = None,
+        forms: bool = False,
+        metadata: dict[str, str] | None = None,
+    ) -> tuple[bytes, int]:
+        """Lay out ``html`` and return (PDF bytes, number of pages)."""
+        from weasyprint import HTML
+
+        doc = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+            font_config=self.font_config, stylesheets=stylesheets or [], pdf_forms=forms
+        )
+        custom = _apply_metadata(doc.metadata, metadata or {})
+        pdf: bytes = doc.write_pdf(pdf_forms=forms, custom_metadata=custom)
+        return pdf, len(doc.pages)
+
+
+def _apply_metadata(meta: Any, values: dict[str, str]) -> bool:
+    """title/author/subject/keywords go to the standard PDF Info keys, anything else to a custom key."""
+    custom = False
+    for key, value in values.items():
+        k = key.lower()
+        if k == "title":
+            meta.title = value
+        elif k == "author":
+            meta.authors = [value]
+        elif k in ("subject", "description"):
+            meta.description = value
+        elif k == "keywords":
+            meta.keywords = [w.strip() for w in value.split(",") if w.strip()]
+        else:
+            meta.custom[key] = value
+            custom = True
+    return custom or bool(meta.custom)
+
+
+@cache
+def engine() -> Engine:
+    """This process's engine (created on first use; workers create theirs when they start)."""
+    return Engine()
 
 
 def html_to_pdf(html: str, *, forms: bool = False, metadata: dict[str, str] | None = None) -> bytes:
     """Lay out ``html`` (relative URLs resolve inside templates/) and return the PDF bytes.
 
-    ``forms`` turns <input> elements into fillable PDF text fields.
+    ``forms`` turns <input> elements into fillable PDF text fields. ``metadata`` keys
+    title, author, subject and keywords fill the standard PDF Info entries; any other key
+    (letters and digits only, e.g. ``BackpropExamVariant``) becomes a custom Info entry.
+    Only files inside templates/ can be loaded (link base.css for the bundled fonts).
     """
-    import weasyprint
-
-    doc = weasyprint.HTML(string=html, base_url=str(templates_dir()) + "/")
-    options: dict[str, Any] = {"pdf_forms": forms}
-    out: bytes = doc.write_pdf(**options)
-    return out
+    pdf, _ = engine().render(html, forms=forms, metadata=metadata)
+    return pdf
