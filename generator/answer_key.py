@@ -30,9 +30,16 @@ def schema() -> dict[str, Any]:
     return data
 
 
+@cache
+def _compiled() -> Any:
+    import fastjsonschema
+
+    return fastjsonschema.compile(schema())
+
+
 def validate(key: dict[str, Any]) -> None:
     """Raise SpecError with the first schema violation, named by its JSON path."""
-    import jsonschema
+    import fastjsonschema
 
     if key.get("format") != FORMAT:
         raise SpecError(f"not a backprop-exam answer key (format is {key.get('format')!r})")
@@ -41,11 +48,12 @@ def validate(key: dict[str, Any]) -> None:
             f"answer key version {key.get('version')!r} is not supported by this backprop-exam "
             f"(reads version {VERSION}); regenerate the key or upgrade backprop-exam"
         )
-    validator = jsonschema.Draft202012Validator(schema())
-    err = next(iter(sorted(validator.iter_errors(key), key=lambda e: list(e.absolute_path))), None)
-    if err is not None:
-        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise SpecError(f"answer key is invalid at {where}: {err.message}")
+    try:
+        _compiled()(key)
+    except fastjsonschema.JsonSchemaValueException as err:
+        where = "/".join(str(p) for p in err.path[1:]) or "(top level)"
+        what = err.message.split(" ", 1)[1] if err.message.startswith("data") else err.message
+        raise SpecError(f"answer key is invalid at {where}: {what}; regenerate it") from None
     seen: set[str] = set()
     for v in key["variants"]:
         if v["variant"] in seen:
@@ -74,9 +82,10 @@ def atomic_write(path: Path, data: bytes | str, force: bool = False, mode: int =
         raise
 
 
-def write_key(key: dict[str, Any], path: Path, force: bool = False) -> None:
+def write_key(key: dict[str, Any], path: Path, force: bool = False, text: str | None = None) -> None:
+    """Validate and write; ``text`` is ``dumps(key)`` when the caller has it already."""
     validate(key)
-    atomic_write(path, dumps(key), force=force, mode=0o600)  # it holds the pack secret
+    atomic_write(path, text or dumps(key), force=force, mode=0o600)  # it holds the pack secret
 
 
 def read_key(path: str | Path) -> dict[str, Any]:

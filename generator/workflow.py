@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .answer_key import dumps, validate, write_key
+from .answer_key import atomic_write, dumps, validate
 from .network import SpecError
 from .pack import Student, build_pack, read_roster
 from .spec import Spec, load_builtin, load_spec_file
@@ -77,6 +77,7 @@ def generate_pack(
             progress=lambda k: bar.advance(task, k),
         )  # fmt: skip
     validate(key)
+    text = dumps(key)
     t_key = time.perf_counter() - t0
 
     written: list[Path] = []
@@ -97,13 +98,13 @@ def generate_pack(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         written = sorted(p for p in pack_dir.rglob("*.pdf"))
-    write_key(key, key_path, force=True)
+    atomic_write(key_path, text, force=True, mode=0o600)  # validated above; holds the pack secret
     elapsed = time.perf_counter() - t0
     lines = [
         f"Wrote {len(key['variants'])} variants of '{pack}' "
         f"({'-'.join(map(str, key['structure']['layers']))}, {spec.name}) in {elapsed:.1f} s "
         f"(solving {t_key:.1f} s):",
-        f"  answer key   {key_path}  ({len(dumps(key)) // 1024} KB; keep it: it holds the pack secret)",
+        f"  answer key   {key_path}  ({len(text.encode()) // 1024} KB; keep it: it holds the pack secret)",
     ]
     if written:
         sheets = [p for p in written if p.parent.name == "worksheets"]
