@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import numpy as np
@@ -166,3 +167,35 @@ def test_shared_bias_gradient_sums_the_layer_deltas() -> None:
     v = evaluate(build_graph(net), "exact")
     assert float(v["grad_b1"]) == pytest.approx(float(v["delta_h1"]) + float(v["delta_h2"]), rel=1e-15)
     assert float(v["z_h2"]) == pytest.approx(0.05 * 0.25 + 0.10 * 0.30 + 0.35)  # 0.3925, not 0.3900
+
+
+def _combos() -> list[tuple[str, str, str, str]]:
+    out = []
+    for loss in ("half_sse", "sse", "mse", "bce"):
+        for bias in ("none", "shared", "per_neuron"):
+            for hidden in ("sigmoid", "tanh", "relu", "linear"):
+                for output in ("sigmoid", "tanh", "relu", "linear"):
+                    if loss != "bce" or output == "sigmoid":
+                        out.append((loss, bias, hidden, output))
+    return out
+
+
+@pytest.mark.parametrize(("loss", "bias", "hidden", "output"), _combos())
+def test_every_activation_loss_bias_combination(loss: str, bias: str, hidden: str, output: str) -> None:
+    rng = np.random.default_rng(zlib.crc32(f"{loss}{bias}{hidden}{output}".encode()))
+    for layers in ([2, 1, 1], [2, 2, 1], [2, 2, 2], [4, 4, 4, 4, 3], [3, 2, 3, 2]):
+        depth = len(layers) - 1
+        d = {
+            "layers": layers,
+            "activation": [hidden] * (depth - 1) + [output],
+            "loss": loss,
+            "bias": bias,
+            "learning_rate": 0.5,
+            "inputs": list(np.round(rng.uniform(-1, 1, layers[0]), 2)),
+            "targets": list(rng.choice([0.01, 0.99], layers[-1])) if loss == "bce"
+            else list(np.round(rng.uniform(-1, 1, layers[-1]), 2)),
+            "weights": [np.round(rng.uniform(-1, 1, (n, m)), 2).tolist() for m, n in zip(layers, layers[1:])],
+            "biases": [[0.0] * n if bias == "none" else [0.25] * n if bias == "shared"
+                       else np.round(rng.uniform(-0.5, 0.5, n), 2).tolist() for n in layers[1:]],
+        }  # fmt: skip
+        assert_matches_reference(d, "decimal")
