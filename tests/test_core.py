@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
 from typing import Any
@@ -194,7 +195,7 @@ def test_every_activation_loss_bias_combination(loss: str, bias: str, hidden: st
             "inputs": list(np.round(rng.uniform(-1, 1, layers[0]), 2)),
             "targets": list(rng.choice([0.01, 0.99], layers[-1])) if loss == "bce"
             else list(np.round(rng.uniform(-1, 1, layers[-1]), 2)),
-            "weights": [np.round(rng.uniform(-1, 1, (n, m)), 2).tolist() for m, n in zip(layers, layers[1:])],
+            "weights": [np.round(rng.uniform(-1, 1, (n, m)), 2).tolist() for m, n in itertools.pairwise(layers)],
             "biases": [[0.0] * n if bias == "none" else [0.25] * n if bias == "shared"
                        else np.round(rng.uniform(-0.5, 0.5, n), 2).tolist() for n in layers[1:]],
         }  # fmt: skip
