@@ -107,10 +107,8 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
         hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"]}
         if hand:
             acc = accepted(sol, node.id)
-            st["note"] = (
-                f"Rounding every intermediate gives {' or '.join(sorted(hand))}; "
-                f"accepted: {acc['from']} to {acc['to']}."
-            )
+            note = f"Rounding every intermediate gives {' or '.join(sorted(hand))}; accepted: {acc['from']} to {acc['to']}."
+            st["note"] = note.replace("-", "−")
         steps.append(st)
     given = [
         {"id": n.id, "symbol": symbol(g, n.id), "kind": n.kind, "value": fmt_given(g.given[n.id])}

@@ -91,7 +91,7 @@ class StepWriter:
 
     def num(self, node_id: str) -> str:
         s = fmt_given(self.g.given[node_id]) if node_id in self.g.given else fmt(self.exact[node_id], self.d)
-        return f"({s})" if s.startswith("-") else s
+        return f"({s.replace('-', '−')})" if s.startswith("-") else s
 
     def sym(self, node_id: str) -> str:
         return symbol(self.g, node_id)
@@ -240,4 +240,4 @@ def _f(x: Any) -> float:
 
 
 def _paren(s: str) -> str:
-    return f"({s})" if s.startswith("-") else s
+    return f"({s.replace('-', '−')})" if s.startswith("-") else s

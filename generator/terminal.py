@@ -40,7 +40,7 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         t.add_column("with numbers")
         t.add_column("result", justify="right", no_wrap=True)
         for s in steps:
-            res = s["result"] + ("" if s["id"] in asked else " ·")
+            res = s["result"].replace("-", "−") + ("" if s["id"] in asked else " ·")
             sub = to_text(s["substituted"]) + (f"\n[dim]{s['note']}[/dim]" if s.get("note") else "")
             t.add_row(s["id"], to_text(s["formula"]), sub, res)
         con.print(t)
@@ -49,7 +49,8 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         table.add_column(col, justify="left" if col == "parameter" else "right")
     arrow = {"up": "↑", "down": "↓", "same": "="}
     for u in problem["updates"]:
-        table.add_row(to_text(u["symbol"]), u["old"], u["gradient"], u["step"], u["new"], arrow[u["direction"]])
+        cells = [u[k].replace("-", "−") for k in ("old", "gradient", "step", "new")]
+        table.add_row(to_text(u["symbol"]), *cells, arrow[u["direction"]])
     con.print(table)
     con.print(f"[dim]Values rounded to {decimals} decimals, half away from zero. "
               "'·' marks a step that is not asked on the worksheet.[/dim]")  # fmt: skip

@@ -80,7 +80,10 @@ def read_all(paths: Iterable[str | Path]) -> tuple[list[Submission], list[Issue]
     for f in files:
         reader = {".csv": read_csv, ".json": read_json, ".pdf": read_pdf}[f.suffix.lower()]
         for item in reader(f):
-            (subs if isinstance(item, Submission) else issues).append(item)  # type: ignore[arg-type]
+            if isinstance(item, Submission):
+                subs.append(item)
+            else:
+                issues.append(item)
     return subs, issues
 
 

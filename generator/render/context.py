@@ -31,6 +31,7 @@ GROUP_INTROS = {
 DIRECTION = {"up": "↑ up", "down": "↓ down", "same": "= same"}
 _NEG_NUMBER = re.compile(r"(?<![\w)\]}])-(?=\d|\.\d)")
 _ASIDE = re.compile(r"^(.*\S) \(([a-z][^()]*)\)$")
+_BARE_SUB = re.compile(r"_([A-Za-z0-9])")
 
 
 def math_minus(text: str) -> str:
@@ -108,9 +109,14 @@ def _conventions(problem: dict[str, Any]) -> list[dict[str, Any]]:
         {"label": "Network", "text": f"{d['architecture']} (inputs, hidden layers, outputs)", "math": False},
         {"label": "Activation", "text": d["activation"], "math": False},
         {"label": "Biases", "text": d["bias"], "math": False},
-        {"label": "Loss", "text": d["loss"], "math": True},
-        {"label": "Update", "text": d["update"], "math": True},
+        {"label": "Loss", "text": _braced(d["loss"]), "math": True},
+        {"label": "Update", "text": _braced(d["update"]), "math": True},
     ]
+
+
+def _braced(text: str) -> str:
+    """'a_o' -> 'a_{o}': the descriptions use bare one-letter subscripts."""
+    return _BARE_SUB.sub(r"_{\1}", text)
 
 
 def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
@@ -210,18 +216,16 @@ def _step(step: dict[str, Any]) -> dict[str, Any]:
     if m and " = " in m.group(1):
         formula, aside = m.group(1), m.group(2)
     head = split_top(formula)
-    lhs, rhs = head[0], head[1:]
     subs = [math_minus(s) for s in split_top(step["substituted"])]
-    result = minus(step["result"])
     if subs and subs[-1] == step["result"]:
         subs = subs[:-1]  # '0.0902 = 0.0902' says nothing twice
-    lines = rhs + subs
+    lines = [head[1:]] + ([subs] if subs else [])
     return {
         "id": step["id"],
         "asked": bool(step["asked"]),
-        "lhs": lhs,
+        "lhs": head[0],
         "lines": lines,
-        "result": result,
+        "result": minus(step["result"]),
         "aside": f"{aside[0].upper()}{aside[1:]}." if aside else "",
         "note": math_minus(step.get("note", "")),
     }

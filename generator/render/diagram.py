@@ -87,7 +87,8 @@ def _place(edges: list[_Edge], obstacles: list[Box]) -> list[tuple[_Edge, Box]]:
             cx, cy = e.p[0] + t * (e.q[0] - e.p[0]), e.p[1] + t * (e.q[1] - e.p[1])
             box = Box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
             clash = sum(1 for o in taken if box.overlaps(o))
-            crossings = sum(1 for o in edges if o is not e and _segment_hits_box(o.p, o.q, box))
+            halo = Box(box.x0 - 2.5, box.y0 - 2.5, box.x1 + 2.5, box.y1 + 2.5)
+            crossings = sum(1 for o in edges if o is not e and _segment_hits_box(o.p, o.q, halo))
             cost = 1000.0 * clash + 6.0 * crossings + 10.0 * abs(t - 0.5)
             if best is None or cost < best[0]:
                 best = (cost, box)
@@ -160,7 +161,7 @@ def network_svg(problem: dict[str, Any]) -> str:
         obstacles.append(Box(x0, y - 6, x0 + text_width(s, TEXT_FONT) + 14, y + 6))
         texts.append(
             f'<text x="{x0:.1f}" y="{y + 3:.1f}" font-size="{TEXT_FONT}">'
-            f'<tspan>target </tspan><tspan font-style="italic">y</tspan>'
+            f'<tspan font-style="italic">y</tspan>'
             f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{k + 1}</tspan>'
             f'<tspan dy="-1.8"> {escape(s)}</tspan></text>'
         )
@@ -194,7 +195,7 @@ def network_svg(problem: dict[str, Any]) -> str:
         if l == 0:
             cap = "inputs"
         elif l == n_cols - 1:
-            cap = f"outputs ({ACT_NAMES.get(net['activation'][l - 1], net['activation'][l - 1])})"
+            cap = f"outputs ({ACT_NAMES.get(net['activation'][l - 1], net['activation'][l - 1])}), targets y"
         else:
             hidden = "hidden" if n_cols == 3 else f"hidden {l}"
             cap = f"{hidden} ({ACT_NAMES.get(net['activation'][l - 1], net['activation'][l - 1])})"
