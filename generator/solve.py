@@ -107,7 +107,8 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
         hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"]}
         if hand:
             acc = accepted(sol, node.id)
-            note = f"Rounding every intermediate gives {' or '.join(sorted(hand))}; accepted: {acc['from']} to {acc['to']}."
+            alt = " or ".join(sorted(hand))
+            note = f"Rounding every intermediate gives {alt}; accepted: {acc['from']} to {acc['to']}."
             st["note"] = note.replace("-", "−")
         steps.append(st)
     given = [
