@@ -177,10 +177,10 @@ class StepWriter:
         forms = {
             "half_sse": "{a} − {y}",
             "sse": "−2({y} − {a})",
-            "mse": f"\\frac{{2}}{{{n}}}({{a}} − {{y}})",
+            "mse": "\\frac{{2}}{{{n}}}({a} − {y})",
         }
         t = forms[node.fn]
-        return t.format(a=self.sym(a), y=self.sym(y)), t.format(a=self.num(a), y=self.num(y))
+        return t.format(a=self.sym(a), y=self.sym(y), n=n), t.format(a=self.num(a), y=self.num(y), n=n)
 
     def _op_dact(self, node: Node) -> tuple[str, str]:
         if node.fn == "sigmoid":

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from generator.evaluate import accepted_intervals, evaluate
 from generator.graph import build_graph
 from generator.network import Network
+from generator.solve import problem_record, solve
 from generator.spec import load_builtin
 from tests import reference
 from tests.strategies import network_dicts
@@ -200,3 +201,5 @@ def test_every_activation_loss_bias_combination(loss: str, bias: str, hidden: st
                        else np.round(rng.uniform(-0.5, 0.5, n), 2).tolist() for n in layers[1:]],
         }  # fmt: skip
         assert_matches_reference(d, "decimal")
+        record = problem_record(solve(Network.from_dict(d)), ["all"])
+        assert len(record["steps"]) == len(record["answers"])  # every step writes out, mse included

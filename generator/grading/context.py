@@ -9,12 +9,12 @@ answers with the evaluator's interval rule, lazily, node by node.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..evaluate import accepted_intervals, node_interval
-from ..graph import Graph, Node, build_graph
+from ..graph import Graph, Node
 from ..network import Network
 from ..numbers import unit
 from .numbers import Entry
@@ -87,28 +87,50 @@ class VariantKey:
         self.problem: Mapping[str, Any] = variant["problems"][0]
         self.structure = structure
         self.answers: dict[str, Mapping[str, Any]] = {a["id"]: a for a in self.problem["answers"]}
-        self.key_iv: dict[str, Interval] = {
-            aid: (float(a["accepted"]["interval"][0]), float(a["accepted"]["interval"][1]))
-            for aid, a in self.answers.items()
-        }
+        self.key_iv: dict[str, Sequence[float]] = {aid: a["accepted"]["interval"] for aid, a in self.answers.items()}
         self._graph: Graph | None = None
         self._all: dict[str, Interval] | None = None
 
     @property
     def graph(self) -> Graph:
-        """This variant's graph, built on first use (most submissions never need it)."""
+        """This variant's graph, made on first use (most submissions never need it).
+
+        The nodes are the pack's (``structure.graph``), shared; only the given values are this variant's.
+        """
         if self._graph is None:
-            self._graph = build_graph(Network.from_dict(self.problem["network"]))
+            net = Network.from_dict(self.problem["network"])
+            shape = self.structure.graph
+            self._graph = Graph(net, shape.nodes, shape.by_id, given_values(shape, net))
         return self._graph
 
     def key_interval(self, nid: str) -> Interval:
         """Accepted interval of any quantity, asked (from the key) or not (computed once)."""
         iv = self.key_iv.get(nid)
         if iv is not None:
-            return iv
+            return iv[0], iv[1]
         if self._all is None:
             self._all = accepted_intervals(self.graph, self.structure.decimals)
         return self._all[nid]
+
+
+def given_values(shape: Graph, net: Network) -> dict[str, float]:
+    """The given values of ``net`` for the given nodes of a graph of the same shape (as build_graph sets them)."""
+    out: dict[str, float] = {}
+    for node in shape.nodes:
+        if not node.given:
+            continue
+        k, l, j, i = node.kind, node.layer, node.neuron, node.src
+        if k == "x":
+            out[node.id] = net.inputs[(j or 1) - 1]
+        elif k == "y":
+            out[node.id] = net.targets[(j or 1) - 1]
+        elif k == "w":
+            out[node.id] = net.weights[(l or 1) - 1][(j or 1) - 1][(i or 1) - 1]
+        elif k == "b":
+            out[node.id] = net.biases[(l or 1) - 1][(j or 1) - 1]
+        else:
+            out[node.id] = net.learning_rate
+    return out
 
 
 class OwnValues:

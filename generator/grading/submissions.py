@@ -115,7 +115,7 @@ def read_csv(path: Path) -> Iterator[Submission | Issue]:
     norm = [_norm_header(h) for h in header]
     variant_col = next((norm.index(c) for c in VARIANT_COLUMNS if c in norm), None)
     if variant_col is None:
-        yield Issue(str(path), "no_variant", f"{path}: no 'variant' column; add one with the code printed on each worksheet")
+        yield Issue(str(path), "no_variant", f"{path}: no 'variant' column; add one with each worksheet's code")
         return
     id_col = next((norm.index(c) for c in ID_COLUMNS if c in norm), None)
     name_col = next((norm.index(c) for c in NAME_COLUMNS if c in norm), None)
@@ -161,9 +161,9 @@ def read_json(path: Path) -> Iterator[Submission | Issue]:
             continue
         variant = str(item.get("variant") or "").strip()
         if not variant:
-            yield Issue(source, "no_variant", f"{source}: no variant code; add a \"variant\" entry")
+            yield Issue(source, "no_variant", f'{source}: no variant code; add a "variant" entry')
             continue
-        student = item.get("student") if isinstance(item.get("student"), dict) else {}
+        student: dict[str, Any] = item["student"] if isinstance(item.get("student"), dict) else {}
         yield Submission(
             source=source,
             file=str(path),
@@ -188,7 +188,7 @@ def read_pdf(path: Path) -> Iterator[Submission | Issue]:
         if reader.is_encrypted:
             reader.decrypt("")
         fields: dict[str, Any] = reader.get_fields() or {}
-        metadata = reader.metadata or {}
+        metadata: Any = reader.metadata or {}
     except (OSError, PyPdfError, ValueError, KeyError, TypeError) as e:
         yield Issue(str(path), "unreadable_file", f"{path}: not a readable PDF ({e})")
         return

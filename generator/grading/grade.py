@@ -1,0 +1,153 @@
+"""Match submissions to the key's variants and mark them: the grading library without any output.
+
+Unknown variant codes, answer ids the key does not ask, duplicate submissions of one
+variant and unreadable files become ``Issue``s; everything else is still graded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..answer_key import normalize_code
+from ..graph import build_graph
+from ..network import Network
+from .context import Structure, VariantKey, structure_signature
+from .marking import VERDICTS, Mark, mark_submission
+from .numbers import Entry, parse_number
+from .submissions import Issue, Submission
+
+
+@dataclass
+class Graded:
+    """One graded submission."""
+
+    submission: Submission
+    vk: VariantKey
+    student_id: str
+    name: str
+    marks: list[Mark]
+
+    @property
+    def code(self) -> str:
+        return self.vk.code
+
+    @property
+    def score(self) -> float:
+        return sum(m.points for m in self.marks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(m.max_points for m in self.marks)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for m in self.marks if m.verdict == verdict)
+
+
+@dataclass
+class Grading:
+    """Everything ``grade_key`` found: graded submissions in input order and the issues."""
+
+    key: Mapping[str, Any]
+    graded: list[Graded] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    ecf_credit: float = 1.0
+
+    @property
+    def answer_ids(self) -> list[str]:
+        return list(self.key["structure"]["answer_ids"])
+
+    def verdict_totals(self) -> dict[str, int]:
+        totals = dict.fromkeys(VERDICTS, 0)
+        for g in self.graded:
+            for m in g.marks:
+                totals[m.verdict] += 1
+        return totals
+
+
+def answer_id_key(name: str) -> str:
+    """Answer ids are matched case-insensitively, with spaces or hyphens read as underscores."""
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+class KeyIndex:
+    """Variants by normalised code, built once (find_variant is a scan; 10,000 lookups need a dict)."""
+
+    def __init__(self, key: Mapping[str, Any]) -> None:
+        self.key = key
+        self.variants = {normalize_code(v["variant"]): v for v in key["variants"]}
+        self.ids = {answer_id_key(a): a for a in key["structure"]["answer_ids"]}
+        self._structures: dict[tuple[Any, ...], Structure] = {}
+        self._keys: dict[str, VariantKey] = {}
+
+    def variant_key(self, norm_code: str) -> VariantKey | None:
+        vk = self._keys.get(norm_code)
+        if vk is None:
+            v = self.variants.get(norm_code)
+            if v is None:
+                return None
+            problem = v["problems"][0]
+            asked = tuple(a["id"] for a in problem["answers"])
+            sig = structure_signature(problem["network"], asked)
+            st = self._structures.get(sig)
+            if st is None:
+                graph = build_graph(Network.from_dict(problem["network"]))
+                st = Structure(graph, asked, int(self.key["decimals"]))
+                self._structures[sig] = st
+            vk = VariantKey(v, st)
+            self._keys[norm_code] = vk
+        return vk
+
+
+def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_credit: float = 1.0) -> Grading:
+    """Mark every submission against ``key`` (a loaded, validated answer key)."""
+    index = KeyIndex(key)
+    out = Grading(key=key, ecf_credit=ecf_credit)
+    first_source: dict[str, str] = {}
+    unknown_ids: dict[str, set[str]] = {}
+    resolved: dict[str, str | None] = {}  # column name as written -> answer id (CSV rows repeat them)
+    for sub in submissions:
+        norm = normalize_code(sub.variant)
+        vk = index.variant_key(norm)
+        if vk is None:
+            out.issues.append(Issue(sub.source, "unknown_variant", (
+                f"{sub.source}: variant code {sub.variant!r} is not in this answer key; "
+                "check the code on the worksheet and that this is the right key"
+            )))  # fmt: skip
+            continue
+        if norm in first_source:
+            out.issues.append(Issue(sub.source, "duplicate", (
+                f"{sub.source}: a second submission for variant {vk.code} (first one: {first_source[norm]}); "
+                "only the first is graded, remove the one that should not count"
+            )))  # fmt: skip
+            continue
+        first_source[norm] = sub.source
+        entries: dict[str, Entry] = {}
+        for name, raw in sub.answers.items():
+            aid = resolved.get(name, "")
+            if aid == "":
+                aid = resolved[name] = index.ids.get(answer_id_key(name))
+            if aid is None:
+                unknown_ids.setdefault(sub.file, set()).add(name)
+            else:
+                entries[aid] = parse_number(raw)
+        student = vk.student or {}
+        sid, name = sub.student_id or student.get("id", ""), sub.name or student.get("name", "")
+        if sub.student_id and student.get("id") and sub.student_id != student["id"]:
+            out.issues.append(Issue(sub.source, "student_mismatch", (
+                f"{sub.source}: student id {sub.student_id!r} on the submission, but variant {vk.code} was "
+                f"made for {student['id']!r}; graded under {sub.student_id!r}, check who wrote it"
+            )))  # fmt: skip
+        marks = mark_submission(vk, entries, ecf_credit)
+        out.graded.append(Graded(sub, vk, sid, name, marks))
+    for file, names in unknown_ids.items():
+        shown = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
+        out.issues.append(Issue(file, "unknown_answer", (
+            f"{file}: {len(names)} answer id(s) not asked in this key, ignored: {shown}"
+        )))  # fmt: skip
+    return out

@@ -1,0 +1,81 @@
+"""The CSV outputs: gradebook.csv (one row per submission), answers.csv (one row per answer), issues.csv.
+
+Text that came from a student or a roster (names, ids, what was typed) is neutralised when
+a spreadsheet would run it as a formula: a cell starting with = + - @ (or a tab or carriage
+return) that is not a plain number gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import cache
+
+from ..numbers import fmt
+from .grade import Grading
+from .numbers import looks_numeric
+from .submissions import Issue
+
+GRADEBOOK_HEAD = ["variant", "student_id", "name", "score", "max_score", "percent"]
+ANSWERS_HEAD = [
+    "variant", "student_id", "answer_id", "submitted", "expected", "verdict", "points", "max_points", "diagnosis",
+]  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """'=HYPERLINK(...)' -> "'=HYPERLINK(...)"; '-0.0746' stays a number."""
+    if cell.startswith(_FORMULA_START) and not looks_numeric(cell):
+        return "'" + cell
+    return cell
+
+
+@cache
+def points(x: float) -> str:
+    """1 -> '1', 0.5 -> '0.5', 2/3 -> '0.67' (half away from zero, as everywhere in the project)."""
+    s = fmt(x, 2)
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def percent(x: float) -> str:
+    return fmt(x, 1)
+
+
+def gradebook_csv(grading: Grading) -> str:
+    ids = grading.answer_ids
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(GRADEBOOK_HEAD + ids)
+    for g in grading.graded:
+        by_id = {m.id: m for m in g.marks}
+        w.writerow([
+            g.code, neutralise(g.student_id), neutralise(g.name),
+            points(g.score), points(g.max_score), percent(g.percent),
+            *(points(by_id[i].points) if i in by_id else "" for i in ids),
+        ])  # fmt: skip
+    return buf.getvalue()
+
+
+def answers_csv(grading: Grading) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(ANSWERS_HEAD)
+    rows = []
+    for g in grading.graded:
+        sid = neutralise(g.student_id)
+        answers = g.vk.answers
+        for m in g.marks:
+            rows.append((
+                g.code, sid, m.id, neutralise(m.entry.text), answers[m.id]["rounded"], m.verdict,
+                points(m.points), points(m.max_points), m.diagnosis,
+            ))  # fmt: skip
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def issues_csv(issues: list[Issue]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["source", "kind", "message"])
+    w.writerows((neutralise(i.source), i.kind, neutralise(i.message)) for i in issues)
+    return buf.getvalue()

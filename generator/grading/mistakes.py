@@ -1,0 +1,306 @@
+"""Mistake diagnosis: re-evaluate a wrong answer under typical wrong rules and name the one that fits.
+
+A wrong rule is a rewrite of graph nodes: the same kind of data as the graph itself (a
+node with an op and inputs), so the evaluator's interval rule judges a mistaken student
+as fairly as an honest one (their rounding is allowed for too). A rule acts at the answer
+itself or on the scrap-paper quantities between it and the student's earlier answers, and
+then consistently at every such place (a misconception, not a slip). Codes are stable;
+docs/grading.md explains each in the words used here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from ..graph import Graph, Node, weight_id
+from .context import CONST, Interval, OwnValues, PatchedValues, Structure
+
+# A site rewrite: for one node, its replacement (same id) plus helper nodes, or None.
+Rewrite = Callable[[Node, Graph], list[Node] | None]
+
+
+@dataclass(frozen=True)
+class Alternative:
+    rewrite: Rewrite
+    target_only: bool = False  # a one-off slip at the answer itself, not a rule applied upstream too
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    words: str  # plain words for students and teachers
+    alternatives: tuple[Alternative, ...]
+
+
+def const(v: float) -> str:
+    return f"{CONST}{v!r}"
+
+
+def _scaled(node: Node, factor: float) -> list[Node]:
+    """The node's correct value times ``factor`` (a sign flip, a lost or extra factor 2)."""
+    inner = replace(node, id=f"~{node.id}")
+    return [replace(node, op="mul", fn="", inputs=(inner.id, const(factor))), inner]
+
+
+def _negated(nid: str) -> tuple[str, Node]:
+    helper = f"~neg:{nid}"
+    return helper, Node(helper, "neg", "mul", (nid, const(-1.0)))
+
+
+# --- the site rewrites -----------------------------------------------------------------
+
+
+def _flip_dloss(n: Node, g: Graph) -> list[Node] | None:
+    return _scaled(n, -1.0) if n.op in ("dloss", "bce_delta") else None
+
+
+def _flip_here(n: Node, g: Graph) -> list[Node] | None:
+    return _scaled(n, -1.0) if n.kind in ("delta", "dL_da", "grad_w", "grad_b") else None
+
+
+def _no_dact(n: Node, g: Graph) -> list[Node] | None:
+    return [replace(n, op="copy", inputs=n.inputs[:1])] if n.kind == "delta" and n.op == "mul" else None
+
+
+def _extra_dact(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "bce_delta":
+        return None
+    inner = replace(n, id=f"~{n.id}")
+    d = Node(f"~dact:{n.id}", "dact", "dact", n.inputs[:1], fn="sigmoid")
+    return [replace(n, op="mul", inputs=(inner.id, d.id)), inner, d]
+
+
+def _dact_on_z(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "dact" or n.fn not in ("sigmoid", "tanh"):
+        return None
+    a = g.by_id[n.inputs[0]]
+    return [replace(n, inputs=a.inputs[:1])]
+
+
+def _factor(i: int) -> Rewrite:
+    """The i-th plausible wrong factor of this loss (see ``_loss_factors``)."""
+
+    def rewrite(n: Node, g: Graph) -> list[Node] | None:
+        if n.op not in ("loss", "dloss") or n.fn == "bce":
+            return None
+        factors = _loss_factors(n.fn, g.network.layers[-1])
+        return _scaled(n, factors[i]) if i < len(factors) else None
+
+    return rewrite
+
+
+def _loss_factors(fn: str, n_out: int) -> tuple[float, ...]:
+    """Factors a student may be off by: the 2 of the square, the ½ in front, the 1/n of a mean."""
+    raw = [2.0, 0.5]
+    if fn == "mse":
+        raw += [float(n_out), n_out / 2, 1 / n_out]
+    return tuple(f for f in dict.fromkeys(raw) if f != 1.0)
+
+
+def _no_eta(n: Node, g: Graph) -> list[Node] | None:
+    return [replace(n, inputs=(n.inputs[0], const(1.0), n.inputs[2]))] if n.op == "update" else None
+
+
+def _update_plus(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "update":
+        return None
+    neg, helper = _negated(n.inputs[2])
+    return [replace(n, inputs=(n.inputs[0], n.inputs[1], neg)), helper]
+
+
+def _transposed(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "backsum" or n.layer is None or n.neuron is None:
+        return None
+    L, l, j = g.network.layers, n.layer, n.neuron
+    k_count = len(n.inputs) // 2
+    if j > L[l + 1] or k_count > L[l]:
+        return None  # the transposed matrix has no such entries: the shapes do not allow the swap
+    ws = tuple(weight_id(g.network, l + 1, j, k) for k in range(1, k_count + 1))
+    return [replace(n, inputs=ws + n.inputs[k_count:])]
+
+
+def _new_weights(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "backsum":
+        return None
+    k = len(n.inputs) // 2
+    news = tuple(f"new_{w}" for w in n.inputs[:k])
+    return [replace(n, inputs=news + n.inputs[k:])] if all(w in g.by_id for w in news) else None
+
+
+def _no_weights(n: Node, g: Graph) -> list[Node] | None:
+    return [replace(n, op="sum", inputs=n.inputs[len(n.inputs) // 2 :])] if n.op == "backsum" else None
+
+
+def _z_of(a_id: str, g: Graph) -> str:
+    a = g.by_id[a_id]
+    return a.inputs[0] if a.op == "act" else a_id
+
+
+def _z_forward(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "affine" or not n.layer or n.layer < 2:
+        return None
+    k = len(n.inputs) // 2
+    return [replace(n, inputs=n.inputs[:k] + tuple(_z_of(a, g) for a in n.inputs[k : 2 * k]) + n.inputs[2 * k :])]
+
+
+def _z_in_gradient(n: Node, g: Graph) -> list[Node] | None:
+    if n.kind != "grad_w" or not n.layer or n.layer < 2:
+        return None
+    return [replace(n, inputs=(n.inputs[0], _z_of(n.inputs[1], g)))]
+
+
+def _z_both(n: Node, g: Graph) -> list[Node] | None:
+    return _z_forward(n, g) or _z_in_gradient(n, g)
+
+
+def _no_bias(n: Node, g: Graph) -> list[Node] | None:
+    return [replace(n, inputs=n.inputs[:-1])] if n.op == "affine" and len(n.inputs) % 2 else None
+
+
+def _one_delta(k: int) -> Rewrite:
+    def rewrite(n: Node, g: Graph) -> list[Node] | None:
+        if n.op != "sum" or n.kind != "grad_b" or len(n.inputs) < 2 or k >= len(n.inputs):
+            return None
+        return [replace(n, op="copy", inputs=(n.inputs[k],))]
+
+    return rewrite
+
+
+def _mean_delta(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "sum" or n.kind != "grad_b" or len(n.inputs) < 2:
+        return None
+    return _scaled(n, 1 / len(n.inputs))
+
+
+def _no_input(n: Node, g: Graph) -> list[Node] | None:
+    return [replace(n, op="copy", inputs=n.inputs[:1])] if n.kind == "grad_w" else None
+
+
+def _exp_sign(n: Node, g: Graph) -> list[Node] | None:
+    if n.op != "act" or n.fn != "sigmoid":
+        return None
+    neg, helper = _negated(n.inputs[0])
+    return [replace(n, inputs=(neg,)), helper]
+
+
+def _all(*rewrites: Rewrite) -> tuple[Alternative, ...]:
+    return tuple(Alternative(r) for r in rewrites)
+
+
+# Specific before general: the first rule that explains the answer names the mistake.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "shared_bias_not_summed",
+        "The gradient of a bias shared by a layer is the sum of that layer's deltas; "
+        "this answer takes only one delta (or their mean).",
+        _all(*(_one_delta(k) for k in range(4)), _mean_delta),
+    ),
+    Rule(
+        "weight_index_swap",
+        "Propagating back, ∂L/∂a_j sums w(j→k)·δ_k over the next layer; this answer uses "
+        "the weights with their indices swapped (w(k→j)).",
+        _all(_transposed),
+    ),
+    Rule(
+        "used_new_weights",
+        "Back-propagation uses the old weights; this answer uses the already updated ones.",
+        _all(_new_weights),
+    ),
+    Rule(
+        "derivative_on_z",
+        "The activation derivative was taken on z instead of a: z(1 − z) instead of "
+        "a(1 − a) for sigmoid, 1 − z² instead of 1 − a² for tanh.",
+        _all(_dact_on_z),
+    ),
+    Rule("sigmoid_exponent_sign", "σ(z) = 1/(1 + e^(−z)); this answer uses e^(+z).", _all(_exp_sign)),
+    Rule(
+        "extra_activation_derivative",
+        "With sigmoid and cross-entropy the output delta is simply a − y; this answer multiplies by σ′ once more.",
+        _all(_extra_dact),
+    ),
+    Rule(
+        "learning_rate_missing",
+        "The update is w − η·gradient; this answer subtracts the gradient without η.",
+        _all(_no_eta),
+    ),
+    Rule("update_sign", "Gradient descent subtracts η·gradient; this answer adds it.", _all(_update_plus)),
+    Rule("forgot_bias", "The net input z includes the bias; this answer leaves it out.", _all(_no_bias)),
+    Rule(
+        "z_for_a",
+        "The pre-activation z of the previous layer was used where its activation a belongs "
+        "(in the next layer's z or in a weight gradient).",
+        _all(_z_both, _z_forward, _z_in_gradient),
+    ),
+    Rule(
+        "loss_factor",
+        "The constant factor of the loss was mishandled (the 2 from the square, the ½ in front, "
+        "or the 1/n of a mean), in L or in ∂L/∂a.",
+        _all(*(_factor(i) for i in range(5))),
+    ),
+    Rule(
+        "missing_activation_derivative",
+        "δ = ∂L/∂a · f′(z); this answer leaves out the activation-derivative factor f′(z).",
+        _all(_no_dact),
+    ),
+    Rule(
+        "missing_input_factor",
+        "∂L/∂w = δ · (the activation feeding that weight); this answer is δ alone.",
+        _all(_no_input),
+    ),
+    Rule(
+        "backsum_missing_weights",
+        "Propagating back, each next-layer δ is weighted by its connecting weight; "
+        "this answer adds the deltas without the weights.",
+        _all(_no_weights),
+    ),
+    Rule(
+        "sign_error",
+        "Sign error: y − ŷ instead of ŷ − y in ∂L/∂ŷ (or a δ or gradient with the sign flipped).",
+        (Alternative(_flip_dloss), Alternative(_flip_here, target_only=True)),
+    ),
+)
+WORDS: dict[str, str] = {r.code: r.words for r in RULES}
+
+
+def candidates(st: Structure, nid: str) -> list[tuple[str, dict[str, Node]]]:
+    """Each applicable (code, patch) for answer ``nid``, in rule order; cached per pack structure."""
+    cache: dict[str, list[tuple[str, dict[str, Node]]]] = st.cache.setdefault("rules", {})
+    found = cache.get(nid)
+    if found is not None:
+        return found
+    g = st.graph
+    out: list[tuple[str, dict[str, Node]]] = []
+    for rule in RULES:
+        for alt in rule.alternatives:
+            sites = [nid] if alt.target_only else [nid, *st.region[nid]]
+            patch: dict[str, Node] = {}
+            for sid in sites:
+                for node in alt.rewrite(st.by_id[sid], g) or ():
+                    patch[node.id] = node
+            if patch:
+                out.append((rule.code, patch))
+    cache[nid] = out
+    return out
+
+
+def diagnose(own: OwnValues, node: Node, value: float, honest: Interval) -> str:
+    """The code of the first wrong rule whose result (from the student's own earlier values) fits ``value``.
+
+    ``honest`` is the right rule's interval from the same values: a rule whose interval meets
+    it cannot be told apart from a correct computation here, so it is skipped.
+    """
+    for code, patch in candidates(own.st, node.id):
+        lo, hi = PatchedValues(own, patch).at(node)
+        if lo <= honest[1] and honest[0] <= hi:
+            continue
+        if lo <= value <= hi:
+            return code
+    return ""
+
+
+def explain(code: str) -> str:
+    return WORDS.get(code, "")
+
+
+__all__ = ["RULES", "WORDS", "Rule", "candidates", "diagnose", "explain"]

@@ -1,0 +1,161 @@
+"""The teacher's report: a context of plain values for templates/grading/report.html.j2, with two plots.
+
+Plots are drawn with matplotlib's object API into SVG (text as paths, so no font is
+loaded) and embedded inline: the PDF engine loads nothing but templates/ files, so a
+data: URI would be refused.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from .feedback import VERDICT_LABELS, ecf_words
+from .grade import Graded, Grading
+from .gradebook import percent, points
+from .marking import BLANK, CORRECT, ECF, UNREADABLE, WRONG
+from .mistakes import explain
+
+ATTENTION_PERCENT = 50.0  # below this score a student is listed for the teacher
+ATTENTION_BLANK_SHARE = 0.25  # or when this share of the answers is blank or unreadable
+COLORS = {CORRECT: "#2e7d32", ECF: "#8bc34a", WRONG: "#c62828", BLANK: "#bdbdbd", UNREADABLE: "#757575"}
+
+
+def _svg(fig: Any) -> Markup:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buf.getvalue()
+    return Markup(text[text.index("<svg") :])  # our own drawing, without the XML prologue
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure  # the object API: no pyplot state, no GUI backend
+
+    fig = Figure(figsize=(width, height))
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def _style(ax: Any) -> None:
+    ax.tick_params(labelsize=7)
+    ax.xaxis.label.set_size(8)
+    ax.yaxis.label.set_size(8)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def score_plot(percents: list[float]) -> Markup:
+    fig = _figure(7.0, 1.9)
+    ax = fig.add_subplot()
+    _style(ax)
+    ax.hist(percents, bins=[i * 10 for i in range(11)], color="#1565c0", edgecolor="white")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("score (%)")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return _svg(fig)
+
+
+def question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
+    """One horizontal stacked bar per answer id: shares of correct, follow-through, wrong, blank, unreadable."""
+    fig = _figure(7.0, 0.9 + 0.15 * len(ids))
+    ax = fig.add_subplot()
+    _style(ax)
+    ys = list(range(len(ids)))
+    left = [0.0] * len(ids)
+    for verdict, color in COLORS.items():
+        vals = shares[verdict]
+        ax.barh(ys, vals, left=left, color=color, label=VERDICT_LABELS[verdict], height=0.8)
+        left = [a + b for a, b in zip(left, vals, strict=True)]
+    ax.set_yticks(ys, ids, fontsize=6.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of students (%)")
+    ax.legend(ncols=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    return _svg(fig)
+
+
+def _attention(g: Graded) -> str:
+    """Why a student is listed, or '' when they are not."""
+    n = len(g.marks) or 1
+    missing = g.count(BLANK) + g.count(UNREADABLE)
+    reasons = []
+    if g.percent < ATTENTION_PERCENT:
+        reasons.append(f"score below {ATTENTION_PERCENT:.0f} %")
+    if missing / n >= ATTENTION_BLANK_SHARE:
+        reasons.append(f"{missing} of {n} answers blank or unreadable")
+    return "; ".join(reasons)
+
+
+def report_context(grading: Grading) -> dict[str, Any]:
+    key = grading.key
+    ids = grading.answer_ids
+    graded = grading.graded
+    n = len(graded)
+    pcts = [g.percent for g in graded]
+    per_q: dict[str, Counter[str]] = {i: Counter() for i in ids}
+    diag_total: Counter[str] = Counter()
+    diag_students: dict[str, set[str]] = {}
+    diag_questions: dict[str, Counter[str]] = {}
+    for g in graded:
+        for m in g.marks:
+            per_q[m.id][m.verdict] += 1
+            if m.diagnosis:
+                diag_total[m.diagnosis] += 1
+                diag_students.setdefault(m.diagnosis, set()).add(g.code)
+                diag_questions.setdefault(m.diagnosis, Counter())[m.id] += 1
+    shares = {v: [100.0 * per_q[i][v] / n for i in ids] for v in COLORS}
+    answers = {a["id"]: a for a in graded[0].vk.problem["answers"]} if graded else {}
+    questions = []
+    for i in ids:
+        c = per_q[i]
+        worst = Counter({code: q[i] for code, q in diag_questions.items() if q[i]}).most_common(1)
+        questions.append({
+            "id": i, "symbol": answers[i]["symbol"] if i in answers else i,
+            "correct": percent(100.0 * c[CORRECT] / n), "ecf": percent(100.0 * c[ECF] / n),
+            "wrong": percent(100.0 * c[WRONG] / n), "missing": percent(100.0 * (c[BLANK] + c[UNREADABLE]) / n),
+            "mistake": worst[0][0] if worst else "",
+        })  # fmt: skip
+    mistakes = [
+        {"code": code, "words": explain(code), "count": count, "students": len(diag_students[code]),
+         "questions": ", ".join(q for q, _ in diag_questions[code].most_common(3))}
+        for code, count in diag_total.most_common()
+    ]  # fmt: skip
+    attention = []
+    for g in sorted(graded, key=lambda g: g.percent):
+        why = _attention(g)
+        if why:
+            top = Counter(m.diagnosis for m in g.marks if m.diagnosis).most_common(1)
+            attention.append({
+                "variant": g.code, "student_id": g.student_id, "name": g.name, "percent": percent(g.percent),
+                "reason": why, "mistake": top[0][0] if top else "",
+            })  # fmt: skip
+    totals = grading.verdict_totals()
+    return {
+        "title": key.get("title", ""),
+        "course": key.get("course", ""),
+        "pack": key["pack"],
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "architecture": "-".join(str(x) for x in key["structure"]["layers"]),
+        "n_graded": n,
+        "n_answers": len(ids),
+        "ecf_credit": ecf_words(grading.ecf_credit),
+        "mean": percent(statistics.fmean(pcts)) if pcts else "",
+        "median": percent(statistics.median(pcts)) if pcts else "",
+        "lowest": percent(min(pcts)) if pcts else "",
+        "highest": percent(max(pcts)) if pcts else "",
+        "full_marks": sum(1 for g in graded if g.score == g.max_score),
+        "totals": [{"label": VERDICT_LABELS[v], "count": c} for v, c in totals.items()],
+        "score_plot": score_plot(pcts),
+        "question_plot": question_plot(ids, shares),
+        "questions": questions,
+        "mistakes": mistakes,
+        "attention": attention,
+        "attention_rule": f"score below {ATTENTION_PERCENT:.0f} %, or at least "
+        f"{points(ATTENTION_BLANK_SHARE * 100)} % of the answers blank or unreadable",
+        "issues": [i.message for i in grading.issues],
+    }
