@@ -22,8 +22,10 @@ def test_words_stay_upright_and_superscripts_work() -> None:
 
 def test_html_is_escaped() -> None:
     out = to_html('<img src="file:///etc/passwd"> & x_{<b>}')
-    assert "<img" not in out and "<b>" not in out
-    assert "&lt;img" in out and "&amp;" in out
+    assert "<img" not in out
+    assert "<b>" not in out
+    assert "&lt;img" in out
+    assert "&amp;" in out
 
 
 def test_plain_text() -> None:
