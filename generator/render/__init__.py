@@ -1,20 +1,30 @@
-"""Printable PDFs from the answer key (placeholder until the rendering work lands)."""
+"""Printable PDFs from the answer key: worksheets, answer keys, the class print files.
+
+Public API: :func:`render_pack` (used by ``generate``), :func:`render_keys` (the ``key``
+command), :func:`read_variant_code` (used by the grader), :class:`RenderError`. Attributes
+load on first use, so importing the CLI does not import Jinja, pypdf or WeasyPrint.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .batch import RenderError, render_key, render_keys, render_pack, render_worksheet
+    from .merge import read_variant_code
+
+__all__ = ["RenderError", "read_variant_code", "render_key", "render_keys", "render_pack", "render_worksheet"]
+
+_FROM_BATCH = {"RenderError", "render_key", "render_keys", "render_pack", "render_worksheet"}
 
 
-def render_pack(
-    key: dict[str, Any],
-    dest: Path,
-    *,
-    paper: str = "a4",
-    duplex: bool = False,
-    key_per_student: bool = False,
-    jobs: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> list[Path]:
-    raise NotImplementedError("PDF rendering is not built yet; use --no-pdf")
+def __getattr__(name: str) -> Any:
+    if name in _FROM_BATCH:
+        from . import batch
+
+        return getattr(batch, name)
+    if name == "read_variant_code":
+        from .merge import read_variant_code
+
+        return read_variant_code
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

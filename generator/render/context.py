@@ -22,8 +22,14 @@ GROUP_TITLES = {
     "backward": "Backward pass",
     "update": "Gradient-descent update",
 }
+# The worksheet asks the loss right after the forward pass, in the same section.
+SECTIONS = (
+    (("forward", "loss"), "Forward pass and loss"),
+    (("backward",), "Backward pass"),
+    (("update",), "Gradient-descent update"),
+)
 GROUP_INTROS = {
-    "forward": "Net input z and activation a of every neuron, layer by layer.",
+    "forward": "Net input z and activation a of every neuron, layer by layer, then the loss L.",
     "loss": "The loss of this training example.",
     "backward": "Chain rule from the output back to the first hidden layer: deltas, then gradients.",
     "update": "The new value of every weight and bias after one step.",
@@ -63,7 +69,9 @@ def file_stem(variant: dict[str, Any]) -> str:
     student = variant.get("student") or {}
     raw = str(student.get("id") or "") or str(variant["variant"])
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("._-")[:80]
-    if not safe or safe.split(".")[0].upper() in _WINDOWS_RESERVED:
+    if not safe:
+        safe = re.sub(r"[^A-Za-z0-9-]+", "_", str(variant["variant"])).strip("_-") or "variant"
+    if safe.split(".")[0].upper() in _WINDOWS_RESERVED:
         safe = f"{safe}_{re.sub(r'[^A-Za-z0-9]', '', str(variant['variant']))}".strip("_")
     return safe
 
@@ -103,15 +111,28 @@ def _header(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _conventions(problem: dict[str, Any]) -> list[dict[str, Any]]:
+def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
+    """Short conventions share one line; the loss and the update rule get a line each (math)."""
     d = problem["description"]
-    return [
-        {"label": "Network", "text": f"{d['architecture']} (inputs, hidden layers, outputs)", "math": False},
-        {"label": "Activation", "text": d["activation"], "math": False},
-        {"label": "Biases", "text": d["bias"], "math": False},
-        {"label": "Loss", "text": _braced(d["loss"]), "math": True},
-        {"label": "Update", "text": _braced(d["update"]), "math": True},
-    ]
+    return {
+        "short": [
+            {"label": "Network", "text": d["architecture"]},
+            {"label": "Activation", "text": d["activation"]},
+            {"label": "Biases", "text": d["bias"]},
+        ],
+        "long": [
+            {"label": "Loss", "text": _braced(d["loss"])},
+            {"label": "Update", "text": _braced(d["update"])},
+        ],
+    }
+
+
+_DEEP_NAME = re.compile(r"\b([xho]\d+)_(\d+)\b")
+
+
+def _words(label: str) -> str:
+    """'net input of h1_2' -> 'net input of h1,2', the name printed in the diagram."""
+    return _DEEP_NAME.sub(r"\1,\2", label)
 
 
 def _braced(text: str) -> str:
@@ -178,16 +199,19 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str,
     problems = []
     for p in variant["problems"]:
         sections = []
-        for group, title in GROUP_TITLES.items():
-            answers = [a for a in p["answers"] if a["group"] == group]
+        for groups, title in SECTIONS:
+            answers = [a for a in p["answers"] if a["group"] in groups]
             if not answers:
                 continue
             items = [
-                {"id": a["id"], "field": _field_name(p, a["id"]), "symbol": a["symbol"], "label": a["label"]}
+                {"id": a["id"], "field": _field_name(p, a["id"]), "symbol": a["symbol"], "label": _words(a["label"])}
                 for a in answers
             ]
-            rows = [items[i : i + 3] for i in range(0, len(items), 3)]
-            sections.append({"title": title, "intro": GROUP_INTROS[group], "rows": rows, "count": len(items)})
+            rows = [
+                {"items": items[i : i + 3], "tall": any("\\frac" in q["symbol"] for q in items[i : i + 3])}
+                for i in range(0, len(items), 3)
+            ]
+            sections.append({"title": title, "intro": GROUP_INTROS[groups[0]], "rows": rows, "count": len(items)})
         n = len(p["answers"])
         problems.append({
             "number": p["number"],
@@ -250,8 +274,13 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
             }
             for a in p["answers"]
         ]
-        half = (len(answers) + 1) // 2
-        pairs = [(answers[i], answers[i + half] if i + half < len(answers) else None) for i in range(half)]
+        # three answers per row; two when long ids (deep networks) need the room
+        per_row = 3 if max(len(a["id"]) for a in answers) <= 13 else 2
+        height = (len(answers) + per_row - 1) // per_row
+        if height <= 20:  # fits beside the diagram on page 1: read down the columns
+            rows = [answers[i::height] for i in range(height)]
+        else:  # runs over pages: read along the rows, so a page holds consecutive answers
+            rows = [answers[i : i + per_row] for i in range(0, len(answers), per_row)]
         groups = []
         for group, title in GROUP_TITLES.items():
             steps = [_step(s) for s in p["steps"] if s["group"] == group]
@@ -272,8 +301,8 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
             "number": p["number"],
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
-            "given": given_tables(p),
-            "pairs": pairs,
+            "answer_rows": rows,
+            "per_row": per_row,
             "any_range": any(a["accepted"] for a in answers),
             "groups": groups,
             "updates": updates,

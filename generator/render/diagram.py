@@ -8,8 +8,10 @@ middle of the edge. The given-values table on the worksheet backs the diagram up
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -37,36 +39,70 @@ def minus(s: str) -> str:
 
 
 @dataclass(frozen=True)
-class Box:
-    x0: float
-    y0: float
-    x1: float
-    y1: float
+class Rect:
+    """A label or obstacle: centre, half sizes and rotation (radians, clockwise on the page)."""
 
-    def overlaps(self, o: Box, gap: float = 1.0) -> bool:
-        return not (self.x1 + gap <= o.x0 or o.x1 + gap <= self.x0 or self.y1 + gap <= o.y0 or o.y1 + gap <= self.y0)
+    cx: float
+    cy: float
+    hw: float
+    hh: float
+    angle: float = 0.0
 
+    @classmethod
+    def box(cls, x0: float, y0: float, x1: float, y1: float) -> Rect:
+        return cls((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2)
 
-def _segment_hits_box(p: tuple[float, float], q: tuple[float, float], b: Box) -> bool:
-    """Liang-Barsky clipping: does segment pq pass through box b?"""
-    t0, t1 = 0.0, 1.0
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    for pk, qk in ((-dx, p[0] - b.x0), (dx, b.x1 - p[0]), (-dy, p[1] - b.y0), (dy, b.y1 - p[1])):
-        if pk == 0:
-            if qk < 0:
+    def axes(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        return (c, s), (-s, c)
+
+    def corners(self) -> list[tuple[float, float]]:
+        (ux, uy), (vx, vy) = self.axes()
+        return [
+            (self.cx + a * self.hw * ux + b * self.hh * vx, self.cy + a * self.hw * uy + b * self.hh * vy)
+            for a, b in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+        ]
+
+    def grown(self, d: float) -> Rect:
+        return Rect(self.cx, self.cy, self.hw + d, self.hh + d, self.angle)
+
+    def overlaps(self, o: Rect, gap: float = 1.0) -> bool:
+        """Separating-axis test on the four edge directions of the two rectangles."""
+        a, b = self.grown(gap / 2).corners(), o.grown(gap / 2).corners()
+        for ax, ay in (*self.axes(), *o.axes()):
+            pa = [x * ax + y * ay for x, y in a]
+            pb = [x * ax + y * ay for x, y in b]
+            if max(pa) <= min(pb) or max(pb) <= min(pa):
                 return False
-            continue
-        t = qk / pk
-        if pk < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
+        return True
+
+    def hit_by(self, p: tuple[float, float], q: tuple[float, float]) -> bool:
+        """Does segment pq pass through the rectangle? (Liang-Barsky in the rectangle's frame.)"""
+        (ux, uy), (vx, vy) = self.axes()
+
+        def local(pt: tuple[float, float]) -> tuple[float, float]:
+            dx, dy = pt[0] - self.cx, pt[1] - self.cy
+            return dx * ux + dy * uy, dx * vx + dy * vy
+
+        (px, py), (qx, qy) = local(p), local(q)
+        t0, t1 = 0.0, 1.0
+        dx, dy = qx - px, qy - py
+        for pk, qk in ((-dx, px + self.hw), (dx, self.hw - px), (-dy, py + self.hh), (dy, self.hh - py)):
+            if pk == 0:
+                if qk < 0:
+                    return False
+                continue
+            t = qk / pk
+            if pk < 0:
+                t0 = max(t0, t)
+            else:
+                t1 = min(t1, t)
+            if t0 > t1:
+                return False
+        return True
 
 
-_FRACTIONS = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.46, 0.54, 0.38, 0.62, 0.3, 0.7, 0.22, 0.78, 0.18, 0.82)
+_FRACTIONS = tuple(sorted((0.12 + 0.02 * i for i in range(39)), key=lambda t: abs(t - 0.5)))
 
 
 @dataclass
@@ -75,25 +111,54 @@ class _Edge:
     q: tuple[float, float]
     text: str
     key: str
+    rotate: bool = False
 
 
-def _place(edges: list[_Edge], obstacles: list[Box]) -> list[tuple[_Edge, Box]]:
-    placed: list[tuple[_Edge, Box]] = []
-    taken = list(obstacles)
+def _crossing(a: _Edge, b: _Edge) -> tuple[float, float] | None:
+    """Where two edges cross (not at a shared end), or None."""
+    (x1, y1), (x2, y2), (x3, y3), (x4, y4) = a.p, a.q, b.p, b.q
+    den = (x1 - x2) * (y3 - y4) - (y1 - y2) * (x3 - x4)
+    if abs(den) < 1e-9:
+        return None
+    t = ((x1 - x3) * (y3 - y4) - (y1 - y3) * (x3 - x4)) / den
+    u = -((x1 - x2) * (y1 - y3) - (y1 - y2) * (x1 - x3)) / den
+    if 0.02 < t < 0.98 and 0.02 < u < 0.98:
+        return x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+    return None
+
+
+def _place(edges: list[_Edge], obstacles: list[Rect]) -> list[tuple[_Edge, Rect]]:
+    """Greedy: each label takes the cheapest spot on its own edge (see the module docstring)."""
+    placed: list[tuple[_Edge, Rect]] = []
+    taken = [(o, math.hypot(o.hw, o.hh)) for o in obstacles]
+    crossings_of = {id(e): [c for o in edges if o is not e and (c := _crossing(e, o)) is not None] for e in edges}
     for e in edges:
-        w, h = text_width(e.text, EDGE_FONT) + 3.0, EDGE_FONT + 2.2
-        best: tuple[float, Box] | None = None
+        hw, hh = (text_width(e.text, EDGE_FONT) + 3.0) / 2, (EDGE_FONT + 2.2) / 2
+        radius = math.hypot(hw, hh)
+        angle = math.atan2(e.q[1] - e.p[1], e.q[0] - e.p[0]) if e.rotate else 0.0
+        x_lo, x_hi = min(e.p[0], e.q[0]) - radius - 3, max(e.p[0], e.q[0]) + radius + 3
+        near_edges = [o for o in edges if o is not e and o.p[0] <= x_hi and o.q[0] >= x_lo]
+        near_taken = [(o, r) for o, r in taken if x_lo - r <= o.cx <= x_hi + r]
+        best: tuple[float, Rect] | None = None
         for t in _FRACTIONS:
             cx, cy = e.p[0] + t * (e.q[0] - e.p[0]), e.p[1] + t * (e.q[1] - e.p[1])
-            box = Box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-            clash = sum(1 for o in taken if box.overlaps(o))
-            halo = Box(box.x0 - 2.5, box.y0 - 2.5, box.x1 + 2.5, box.y1 + 2.5)
-            crossings = sum(1 for o in edges if o is not e and _segment_hits_box(o.p, o.q, halo))
-            cost = 1000.0 * clash + 6.0 * crossings + 10.0 * abs(t - 0.5)
+            r = Rect(cx, cy, hw, hh, angle)
+            clash = sum(
+                1
+                for o, ro in near_taken
+                if abs(o.cx - cx) < radius + ro + 1 and abs(o.cy - cy) < radius + ro + 1 and r.overlaps(o)
+            )
+            if best is not None and 1000.0 * clash >= best[0]:
+                continue
+            halo = r.grown(2.0)
+            crossings = sum(1 for o in near_edges if halo.hit_by(o.p, o.q))
+            # a label right at a crossing could belong to either line: keep clear of crossings
+            near = sum(max(0.0, 26.0 - math.hypot(cx - px, cy - py)) for px, py in crossings_of[id(e)])
+            cost = 1000.0 * clash + 6.0 * crossings + 0.4 * near + 10.0 * abs(t - 0.5)
             if best is None or cost < best[0]:
-                best = (cost, box)
+                best = (cost, r)
         assert best is not None
-        taken.append(best[1])
+        taken.append((best[1], radius))
         placed.append((e, best[1]))
     return placed
 
@@ -112,6 +177,26 @@ def _name_svg(name: str, x: float, y: float, size: float) -> str:
 
 def network_svg(problem: dict[str, Any]) -> str:
     """The SVG markup of one problem's network (all text escaped)."""
+    return _cached_svg(json.dumps([problem["network"], problem["given"]], sort_keys=True))
+
+
+@lru_cache(maxsize=8)
+def _cached_svg(problem_json: str) -> str:
+    """The worksheet and the answer key of a variant show the same diagram: lay it out once."""
+    network, given = json.loads(problem_json)
+    return _layout({"network": network, "given": given})[0]
+
+
+def _layout(problem: dict[str, Any]) -> tuple[str, list[tuple[_Edge, Rect]]]:
+    """Lay the network out; if some weight labels cannot be kept apart, try again taller."""
+    for stretch in (1.0, 1.12, 1.25, 1.4):
+        svg, placed, clear = _layout_once(problem, stretch)
+        if clear:
+            break
+    return svg, placed
+
+
+def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tuple[_Edge, Rect]], bool]:
     net = problem["network"]
     layers: list[int] = list(net["layers"])
     given = {g["id"]: g["value"] for g in problem["given"]}
@@ -127,10 +212,10 @@ def network_svg(problem: dict[str, Any]) -> str:
     left = max(text_width(s, TEXT_FONT) for s in in_labels) + 22 + R
     right = max(text_width(s, TEXT_FONT) for s in out_labels) + 22 + R
     gap = min(175.0, (MAX_WIDTH - left - right) / (n_cols - 1))
-    dy = {1: 60.0, 2: 66.0, 3: 58.0}.get(n_max, 54.0)
+    dy = {1: 56.0, 2: 60.0, 3: 60.0}.get(n_max, 64.0) * stretch
     has_bias = net["bias"] != "none"
     top = 30.0 if has_bias else 16.0
-    height = top + (n_max - 1) * dy + 40.0
+    height = top + (n_max - 1) * dy + 34.0
     width = left + gap * (n_cols - 1) + right
     mid = top + (n_max - 1) * dy / 2
 
@@ -139,17 +224,17 @@ def network_svg(problem: dict[str, Any]) -> str:
         x = left + l * gap
         pos.append([(x, mid + (j - (n - 1) / 2) * dy) for j in range(n)])
 
-    obstacles: list[Box] = []
+    obstacles: list[Rect] = []
     for col in pos:
         for x, y in col:
-            obstacles.append(Box(x - R, y - R, x + R, y + R))
+            obstacles.append(Rect.box(x - R, y - R, x + R, y + R))
 
     texts: list[str] = []
     # inputs and targets beside their nodes
     for i, (x, y) in enumerate(pos[0]):
         s = in_labels[i]
         x_end = x - R - 4
-        obstacles.append(Box(x_end - text_width(s, TEXT_FONT) - 14, y - 6, x_end, y + 6))
+        obstacles.append(Rect.box(x_end - text_width(s, TEXT_FONT) - 14, y - 6, x_end, y + 6))
         texts.append(
             f'<text x="{x_end:.1f}" y="{y + 3:.1f}" font-size="{TEXT_FONT}" text-anchor="end">'
             f'<tspan font-style="italic">x</tspan><tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{i + 1}</tspan>'
@@ -158,7 +243,7 @@ def network_svg(problem: dict[str, Any]) -> str:
     for k, (x, y) in enumerate(pos[-1]):
         s = out_labels[k]
         x0 = x + R + 4
-        obstacles.append(Box(x0, y - 6, x0 + text_width(s, TEXT_FONT) + 14, y + 6))
+        obstacles.append(Rect.box(x0, y - 6, x0 + text_width(s, TEXT_FONT) + 14, y + 6))
         texts.append(
             f'<text x="{x0:.1f}" y="{y + 3:.1f}" font-size="{TEXT_FONT}">'
             f'<tspan font-style="italic">y</tspan>'
@@ -172,7 +257,7 @@ def network_svg(problem: dict[str, Any]) -> str:
             for j, (x, y) in enumerate(col):
                 s = "b = " + value(bias_name(lt, l, j + 1), net["biases"][l - 1][j])
                 w = text_width(s, TEXT_FONT)
-                obstacles.append(Box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
+                obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
                 texts.append(
                     f'<text x="{x:.1f}" y="{y - R - 4:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
                     f'class="bias">{escape(s)}</text>'
@@ -182,7 +267,7 @@ def network_svg(problem: dict[str, Any]) -> str:
             b = value(bias_name(lt, l, None), net["biases"][l - 1][0])
             s = f"b{l} = {b} (shared)"
             w = text_width(s, TEXT_FONT)
-            obstacles.append(Box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
+            obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
             texts.append(
                 f'<text x="{x:.1f}" y="{y - R - 4:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" class="bias">'
                 f'<tspan font-style="italic">b</tspan><tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{l}</tspan>'
@@ -200,18 +285,21 @@ def network_svg(problem: dict[str, Any]) -> str:
             hidden = "hidden" if n_cols == 3 else f"hidden {l}"
             cap = f"{hidden} ({ACT_NAMES.get(net['activation'][l - 1], net['activation'][l - 1])})"
         captions.append(
-            f'<text x="{x:.1f}" y="{height - 8:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
+            f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
             f'class="caption">{escape(cap)}</text>'
         )
 
     edges: list[_Edge] = []
     for l in range(1, n_cols):
         gap_edges = []
+        # between two wide layers horizontal labels pile up; turned along their edge they stay attached
+        dense = layers[l - 1] * layers[l] >= 9
         for j in range(layers[l]):
             for i in range(layers[l - 1]):
                 wid = f"w_{neuron_name(lt, l - 1, i + 1)}_{neuron_name(lt, l, j + 1)}"
                 (x0, y0), (x1, y1) = pos[l - 1][i], pos[l][j]
-                gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), value(wid, net["weights"][l - 1][j][i]), wid))
+                text = value(wid, net["weights"][l - 1][j][i])
+                gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), text, wid, rotate=dense))
         # steep edges first: they have the least room away from the crowded middle
         gap_edges.sort(key=lambda e: -abs(e.q[1] - e.p[1]))
         edges.extend(gap_edges)
@@ -233,28 +321,22 @@ def network_svg(problem: dict[str, Any]) -> str:
     for l, col in enumerate(pos):
         for j, (x, y) in enumerate(col):
             out.append(_name_svg(neuron_name(lt, l, j + 1), x, y, NODE_FONT))
-    for e, b in placed:
+    for e, r in placed:
+        rot = f' transform="rotate({math.degrees(r.angle):.1f} {r.cx:.1f} {r.cy:.1f})"' if r.angle else ""
         out.append(
-            f'<rect x="{b.x0:.1f}" y="{b.y0:.1f}" width="{b.x1 - b.x0:.1f}" height="{b.y1 - b.y0:.1f}" '
+            f"<g{rot}>"
+            f'<rect x="{r.cx - r.hw:.1f}" y="{r.cy - r.hh:.1f}" width="{2 * r.hw:.1f}" height="{2 * r.hh:.1f}" '
             f'fill="#fff" stroke="#bbb" stroke-width="0.4" rx="1.5"/>'
-        )
-        out.append(
-            f'<text x="{(b.x0 + b.x1) / 2:.1f}" y="{(b.y0 + b.y1) / 2 + EDGE_FONT * 0.36:.1f}" '
-            f'font-size="{EDGE_FONT}" text-anchor="middle">{escape(e.text)}</text>'
+            f'<text x="{r.cx:.1f}" y="{r.cy + EDGE_FONT * 0.36:.1f}" font-size="{EDGE_FONT}" text-anchor="middle" '
+            f'class="w">{escape(e.text)}</text></g>'
         )
     out.extend(texts)
     out.extend(captions)
     out.append("</svg>")
-    return "\n".join(out)
+    clear = not any(a.overlaps(b, gap=0) for i, (_, a) in enumerate(placed) for _, b in placed[i + 1 :])
+    return "\n".join(out), placed, clear
 
 
-def label_boxes(problem: dict[str, Any]) -> Sequence[Box]:
-    """The weight-label boxes as placed (for tests: none may overlap)."""
-    svg = network_svg(problem)
-    import re
-
-    boxes = []
-    for m in re.finditer(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg):
-        x, y, w, h = map(float, m.groups())
-        boxes.append(Box(x, y, x + w, y + h))
-    return boxes
+def weight_labels(problem: dict[str, Any]) -> list[tuple[str, Rect]]:
+    """(weight id, label rectangle) as placed in the diagram; for tests."""
+    return [(e.key, r) for e, r in _layout(problem)[1]]

@@ -1,0 +1,287 @@
+"""A whole class: one worksheet and one answer key per variant, rendered in long-lived workers.
+
+Each worker process keeps one WeasyPrint engine (fonts registered and stylesheets parsed
+once) and renders variant after variant, writing its PDFs straight to disk; the parent only
+passes small job records in and page counts out, then concatenates the print files with a
+streaming writer (merge.py). One giant HTML for the class would be slower and hold ~2.5 MB
+of layout per page.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..network import SpecError
+from .context import key_context, unique_stems, worksheet_context
+from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
+from .templating import render_template
+
+PARTS_DIR = ".key-parts"
+
+
+class RenderError(SpecError):
+    """A variant could not be rendered; the message names the student or variant."""
+
+
+@dataclass(frozen=True)
+class Job:
+    index: int
+    who: str  # 'student Ada Lovelace (s123), variant K7M-2QX' for error messages
+    variant: dict[str, Any]
+    worksheet: str | None  # None: answer key only
+    key: str
+
+
+@dataclass(frozen=True)
+class Done:
+    index: int
+    worksheet_pages: int
+    key_pages: int
+
+
+# Per-process state of a worker (set by _init; the in-process path sets it too).
+_state: dict[str, Any] = {}
+
+
+def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
+    from . import pdf
+    from .pdf import engine
+
+    if worker:
+        pdf._warned = True  # the parent has said it once already
+
+    _state["header"] = header
+    _state["paper"] = paper
+    eng = engine()
+    eng.stylesheets("worksheet", paper)  # parse the CSS and register the fonts before the first job
+    eng.stylesheets("answer-key", paper)
+
+
+def _meta(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, str]:
+    student = variant.get("student") or {}
+    meta = {METADATA_VARIANT: variant["variant"], METADATA_PACK: key["pack"]}
+    if student.get("id"):
+        meta[METADATA_STUDENT] = str(student["id"])
+    return meta
+
+
+def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
+    """(PDF, pages) of one variant's fillable worksheet, in this process."""
+    from .pdf import engine
+
+    eng = engine()
+    html = render_template("worksheet.html.j2", **worksheet_context(key, variant))
+    return eng.render(
+        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True
+    )
+
+
+def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
+    """(PDF, pages) of one variant's worked answer key, in this process."""
+    from .pdf import engine
+
+    eng = engine()
+    html = render_template("answer-key.html.j2", **key_context(key, variant))
+    return eng.render(html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True)
+
+
+def _run(job: Job) -> Done:
+    try:
+        ws_pages = 0
+        if job.worksheet is not None:
+            ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"])
+            Path(job.worksheet).write_bytes(ws)
+        ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
+        Path(job.key).write_bytes(ak)
+    except Exception as e:  # any failure becomes one line that names the student
+        raise RenderError(f"could not render the PDFs of {job.who}: {type(e).__name__}: {e}") from None
+    return Done(job.index, ws_pages, ak_pages)
+
+
+def describe(variant: dict[str, Any]) -> str:
+    student = variant.get("student") or {}
+    name, sid = student.get("name") or "", student.get("id") or ""
+    if sid:
+        return f"student {name + ' ' if name else ''}({sid}), variant {variant['variant']}"
+    return f"variant {variant['variant']}"
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool_context() -> Any:
+    """forkserver where available: workers fork from a clean server that has imported WeasyPrint
+    once, not from the parent (whose progress-bar thread makes plain fork unsafe)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["generator.render.worker"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def run_jobs(
+    jobs_list: list[Job],
+    header: dict[str, Any],
+    paper: str,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> list[Done]:
+    """Render every job; in this process when workers == 1, else in a pool. Results in job order."""
+    done: list[Done] = []
+    from .pdf import warn_if_slow_subsetting
+
+    warn_if_slow_subsetting()
+    if workers <= 1:
+        _init(header, paper, worker=False)
+        for job in jobs_list:
+            done.append(_run(job))
+            if progress:
+                progress(1)
+        return done
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=_pool_context(), initializer=_init, initargs=(header, paper)
+    ) as pool:
+        pending: set[Future[Done]] = {pool.submit(_run, job) for job in jobs_list}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in finished:
+                    try:
+                        done.append(fut.result())  # re-raises the worker's RenderError
+                    except BrokenProcessPool as e:
+                        raise RenderError(
+                            f"a render process stopped unexpectedly ({e}); if you call render_pack from a "
+                            "script, guard it with if __name__ == '__main__', or pass jobs=1"
+                        ) from None
+                    if progress:
+                        progress(1)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    done.sort(key=lambda d: d.index)
+    return done
+
+
+def render_pack(
+    key: dict[str, Any],
+    dest: Path,
+    *,
+    paper: str = "a4",
+    duplex: bool = False,
+    key_per_student: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md)."""
+    from .pdf import PAPER_SIZES
+
+    if paper not in PAPER_SIZES:
+        raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
+    variants: list[dict[str, Any]] = key["variants"]
+    if not variants:
+        raise RenderError("the answer key has no variants; nothing to render")
+    dest = Path(dest)
+    sheets_dir = dest / "worksheets"
+    sheets_dir.mkdir(parents=True, exist_ok=True)
+    stems = unique_stems(variants)
+    written = [sheets_dir / f"{stem}.pdf" for stem in stems]
+    written += _render_all(key, dest, stems, sheets_dir, paper, duplex, key_per_student, jobs, progress)
+    return written
+
+
+def render_keys(
+    key: dict[str, Any],
+    dest: Path,
+    *,
+    paper: str = "a4",
+    duplex: bool = False,
+    per_student: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Path, list[Path]]:
+    """Only the answer keys: ``dest/answer-key.pdf`` and, with per_student, ``dest/answer-keys/*.pdf``."""
+    from .pdf import PAPER_SIZES
+
+    if paper not in PAPER_SIZES:
+        raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
+    if not key["variants"]:
+        raise RenderError("the answer key has no variants; nothing to render")
+    dest = Path(dest)
+    stems = unique_stems(key["variants"])
+    paths = _render_all(key, dest, stems, None, paper, duplex, per_student, jobs, progress)
+    return paths[0], paths[1:]
+
+
+def _render_all(
+    key: dict[str, Any],
+    dest: Path,
+    stems: list[str],
+    sheets_dir: Path | None,
+    paper: str,
+    duplex: bool,
+    key_per_student: bool,
+    jobs: int | None,
+    progress: Callable[[int], None] | None,
+) -> list[Path]:
+    """Render, then merge the print files; returns [worksheets.pdf,] answer-key.pdf[, per-variant keys]."""
+    from .merge import merge_pdfs
+
+    variants: list[dict[str, Any]] = key["variants"]
+    keys_dir = dest / ("answer-keys" if key_per_student else PARTS_DIR)
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    header = {k: v for k, v in key.items() if k != "variants"}
+    jobs_list = [
+        Job(
+            i,
+            describe(v),
+            v,
+            None if sheets_dir is None else str(sheets_dir / f"{stem}.pdf"),
+            str(keys_dir / f"{stem}.pdf"),
+        )
+        for i, (v, stem) in enumerate(zip(variants, stems, strict=True))
+    ]
+    workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
+    done = run_jobs(jobs_list, header, paper, workers, progress)
+
+    def bookmark(v: dict[str, Any]) -> str:
+        student = v.get("student") or {}
+        return " · ".join(str(s) for s in (v["variant"], student.get("name"), student.get("id")) if s)
+
+    title, pack = key.get("title", ""), key["pack"]
+    pairs = list(zip(jobs_list, done, strict=True))
+    written: list[Path] = []
+    if sheets_dir is not None:
+        merge_pdfs(
+            [(Path(str(j.worksheet)), bookmark(j.variant), d.worksheet_pages) for j, d in pairs],
+            dest / "worksheets.pdf", duplex=duplex,
+            metadata={"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
+                      f"/{METADATA_PACK}": pack},
+        )  # fmt: skip
+        written.append(dest / "worksheets.pdf")
+    merge_pdfs(
+        [(Path(j.key), bookmark(j.variant), d.key_pages) for j, d in pairs],
+        dest / "answer-key.pdf", duplex=duplex,
+        metadata={"/Title": f"{title}: answer key of {pack}", "/Subject": "Answer keys of all variants",
+                  f"/{METADATA_PACK}": pack},
+    )  # fmt: skip
+    written.append(dest / "answer-key.pdf")
+    if key_per_student:
+        written += [Path(j.key) for j in jobs_list]
+    else:
+        shutil.rmtree(keys_dir, ignore_errors=True)
+    return written

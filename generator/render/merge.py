@@ -1,0 +1,221 @@
+"""Concatenate per-variant PDFs into one print file, and read a worksheet's variant code back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+# PDF Info entries of every worksheet and answer key (documented in docs/rendering.md)
+METADATA_VARIANT = "BackpropExamVariant"
+METADATA_PACK = "BackpropExamPack"
+METADATA_STUDENT = "BackpropExamStudentId"
+METADATA_KEY = f"/{METADATA_VARIANT}"
+FIELD = "variant"
+_CODE_IN_TEXT = re.compile(r"Variant\s*([0-9A-Z]{3}-[0-9A-Z]{3})")
+
+
+def merge_pdfs(
+    parts: Iterable[tuple[Path, str, int]],
+    target: Path,
+    *,
+    duplex: bool = False,
+    metadata: dict[str, str] | None = None,
+) -> int:
+    """Write the parts (path, bookmark title, page count) one after another; returns the page count.
+
+    Streams: each part is read, its pages and everything they use are written out with new
+    object numbers, and the part is dropped before the next one is opened, so memory stays
+    at one part whatever the class size (pypdf's PdfWriter would hold the whole output as
+    Python objects: over 400 MB for 300 students). Form widgets are left out: a print file
+    holds one copy of every field name per student, which viewers would fill all at once.
+    With ``duplex`` a blank page follows every part with an odd page count (except the
+    last), so each part starts on the front of a sheet.
+    """
+    items = list(parts)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            n = _StreamingWriter(out).write(items, duplex=duplex, metadata=metadata or {})
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+class _StreamingWriter:
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.offsets: list[int] = [0]  # by object number; 0 is the free head of the xref table
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def reserve(self) -> int:
+        self.offsets.append(-1)
+        return len(self.offsets) - 1
+
+    def emit(self, num: int, obj: Any) -> None:
+        self.offsets[num] = self.out.tell()
+        self.out.write(f"{num} 0 obj\n".encode())
+        obj.write_to_stream(self.out)
+        self.out.write(b"\nendobj\n")
+
+    def write(self, items: list[tuple[Path, str, int]], *, duplex: bool, metadata: dict[str, str]) -> int:
+        from pypdf import PdfReader
+        from pypdf.generic import (
+            ArrayObject,
+            DictionaryObject,
+            IndirectObject,
+            NameObject,
+            NumberObject,
+            StreamObject,
+            TextStringObject,
+        )
+
+        pages_num = self.reserve()
+        kids: list[int] = []
+        marks: list[tuple[str, int]] = []
+        for n, (path, title, _pages) in enumerate(items):
+            reader = PdfReader(path)
+            mapping: dict[tuple[int, int], int] = {}
+            queue: list[Any] = []
+
+            def ref(ind: Any, mapping: dict[tuple[int, int], int] = mapping, queue: list[Any] = queue) -> Any:
+                k = (ind.idnum, ind.generation)
+                if k not in mapping:
+                    mapping[k] = self.reserve()
+                    queue.append(ind)
+                return IndirectObject(mapping[k], 0, None)
+
+            def copy(obj: Any, ref: Any = ref) -> Any:
+                if isinstance(obj, IndirectObject):
+                    return ref(obj)
+                if isinstance(obj, StreamObject):
+                    s = StreamObject()
+                    s._data = obj._data  # still encoded: copied byte for byte with its /Filter
+                    s.update({k: copy(v) for k, v in obj.items() if k != "/Length"})
+                    return s
+                if isinstance(obj, DictionaryObject):
+                    d = DictionaryObject()
+                    d.update({k: copy(v) for k, v in obj.items()})
+                    return d
+                if isinstance(obj, ArrayObject):
+                    return ArrayObject(copy(v) for v in obj)
+                return obj
+
+            first = len(kids)
+            last_box = None
+            for page in reader.pages:
+                num = self.reserve()
+                kids.append(num)
+                if page.indirect_reference is not None:
+                    mapping[(page.indirect_reference.idnum, page.indirect_reference.generation)] = num
+                d = DictionaryObject()
+                d.update({k: copy(v) for k, v in page.items() if k not in ("/Parent", "/Annots")})
+                d[NameObject("/Parent")] = IndirectObject(pages_num, 0, None)
+                self.emit(num, d)
+                last_box = page.mediabox
+            while queue:
+                ind = queue.pop()
+                self.emit(mapping[(ind.idnum, ind.generation)], copy(ind.get_object()))
+            marks.append((title, kids[first]) if len(kids) > first else (title, -1))
+            if duplex and (len(kids) - first) % 2 == 1 and n < len(items) - 1 and last_box is not None:
+                num = self.reserve()
+                kids.append(num)
+                blank = DictionaryObject()
+                blank.update({
+                    NameObject("/Type"): NameObject("/Page"),
+                    NameObject("/Parent"): IndirectObject(pages_num, 0, None),
+                    NameObject("/MediaBox"): ArrayObject(NumberObject(int(v)) for v in last_box),
+                    NameObject("/Resources"): DictionaryObject(),
+                })  # fmt: skip
+                self.emit(num, blank)
+            del reader, mapping, queue
+
+        def iref(num: int) -> Any:
+            return IndirectObject(num, 0, None)
+
+        tree = DictionaryObject()
+        tree.update({
+            NameObject("/Type"): NameObject("/Pages"),
+            NameObject("/Kids"): ArrayObject(iref(k) for k in kids),
+            NameObject("/Count"): NumberObject(len(kids)),
+        })  # fmt: skip
+        self.emit(pages_num, tree)
+
+        outline_num = self.reserve()
+        marks = [(t, p) for t, p in marks if p >= 0]
+        nums = [self.reserve() for _ in marks]
+        for i, ((title, page_num), num) in enumerate(zip(marks, nums, strict=True)):
+            item = DictionaryObject()
+            item.update({
+                NameObject("/Title"): TextStringObject(title),
+                NameObject("/Parent"): iref(outline_num),
+                NameObject("/Dest"): ArrayObject([iref(page_num), NameObject("/Fit")]),
+            })  # fmt: skip
+            if i > 0:
+                item[NameObject("/Prev")] = iref(nums[i - 1])
+            if i < len(nums) - 1:
+                item[NameObject("/Next")] = iref(nums[i + 1])
+            self.emit(num, item)
+        root = DictionaryObject({NameObject("/Type"): NameObject("/Outlines")})
+        if nums:
+            root[NameObject("/First")] = iref(nums[0])
+            root[NameObject("/Last")] = iref(nums[-1])
+            root[NameObject("/Count")] = NumberObject(len(nums))
+        self.emit(outline_num, root)
+
+        info_num = self.reserve()
+        info = DictionaryObject()
+        for k, v in {"/Producer": "backprop-exam (WeasyPrint, pypdf)", **metadata}.items():
+            info[NameObject(k if k.startswith("/") else f"/{k}")] = TextStringObject(v)
+        self.emit(info_num, info)
+        catalog_num = self.reserve()
+        catalog = DictionaryObject()
+        catalog.update({
+            NameObject("/Type"): NameObject("/Catalog"),
+            NameObject("/Pages"): iref(pages_num),
+            NameObject("/Outlines"): iref(outline_num),
+            NameObject("/PageMode"): NameObject("/UseOutlines"),
+        })  # fmt: skip
+        self.emit(catalog_num, catalog)
+
+        xref = self.out.tell()
+        self.out.write(f"xref\n0 {len(self.offsets)}\n".encode())
+        self.out.write(b"0000000000 65535 f \n")
+        for off in self.offsets[1:]:
+            self.out.write(f"{off:010d} 00000 n \n".encode())
+        self.out.write(
+            f"trailer\n<< /Size {len(self.offsets)} /Root {catalog_num} 0 R /Info {info_num} 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n".encode()
+        )
+        return len(kids)
+
+
+def read_variant_code(pdf_path: str | Path) -> str | None:
+    """The variant code of a worksheet PDF (also one a student filled in), or None.
+
+    Looks in this order: the PDF Info entry /BackpropExamVariant, the hidden read-only form
+    field ``variant``, then the "Variant XXX-XXX" printed in the page header.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(str(pdf_path))
+        meta: dict[str, Any] = dict(reader.metadata or {})
+        code = meta.get(METADATA_KEY)
+        if code and str(code).strip():
+            return str(code).strip()
+        fields = reader.get_fields() or {}
+        value = (fields.get(FIELD) or {}).get("/V")
+        if value and str(value).strip():
+            return str(value).strip()
+        if reader.pages:
+            m = _CODE_IN_TEXT.search(reader.pages[0].extract_text() or "")
+            if m:
+                return m.group(1)
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        return None
+    return None

@@ -1,0 +1,160 @@
+"""Rendering without WeasyPrint: contexts, HTML, the diagram, file names, the asset fetcher."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.network import Network
+from generator.pack import Student, build_pack
+from generator.render.context import file_stem, key_context, math_minus, split_top, unique_stems, worksheet_context
+from generator.render.diagram import network_svg, weight_labels
+from generator.render.templating import render_template, templates_dir
+from generator.solve import problem_record, solve
+from generator.spec import load_builtin
+
+EVIL = '<img src="file:///etc/passwd"> & "Bobby" <script>x</script>'
+
+
+@pytest.fixture(scope="module")
+def key() -> dict[str, Any]:
+    students = [Student("s-1", EVIL), Student("s/2", "Ada Lovelace")]
+    spec = load_builtin("profile", "hard")
+    return build_pack(spec, pack="t", students=students, seed="1", title="T <b>", course="C&D")
+
+
+def max_problem(seed: int = 0) -> dict[str, Any]:
+    """The largest network the core supports: 4 inputs, three hidden layers of 4, 3 outputs."""
+    import random
+
+    rnd = random.Random(seed)
+    layers = [4, 4, 4, 4, 3]
+
+    def val() -> float:
+        return rnd.choice([-1, 1]) * rnd.choice([0.05, 0.1, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85])
+
+    net = Network.from_dict({
+        "layers": layers, "activation": "sigmoid", "loss": "half_sse", "bias": "per_neuron",
+        "learning_rate": 0.5, "inputs": [0.1, 0.2, 0.3, 0.4], "targets": [0.01, 0.99, 0.5],
+        "weights": [[[val() for _ in range(layers[l])] for _ in range(layers[l + 1])] for l in range(4)],
+        "biases": [[val() for _ in range(n)] for n in layers[1:]],
+    })  # fmt: skip
+    return problem_record(solve(net, 4), ["all"])
+
+
+def test_worksheet_html_is_well_formed_and_names_every_answer_field(key: dict[str, Any]) -> None:
+    v = key["variants"][0]
+    html = render_template("worksheet.html.j2", **worksheet_context(key, v))
+    root = ET.fromstring(html)  # the renderer's fast path parses our templates as XML
+    names = [e.get("name") for e in root.iter("input")]
+    assert "variant" in names
+    assert "student_name" not in names
+    answer_ids = [a["id"] for a in v["problems"][0]["answers"]]
+    assert [n for n in names if n not in ("student_name", "student_id", "variant")] == answer_ids
+    assert v["variant"] in html
+
+
+def test_untrusted_text_is_escaped(key: dict[str, Any]) -> None:
+    v = key["variants"][0]
+    for html in (
+        render_template("worksheet.html.j2", **worksheet_context(key, v)),
+        render_template("answer-key.html.j2", **key_context(key, v)),
+    ):
+        assert "<img" not in html
+        assert "<script" not in html
+        assert "<b>" not in html
+        assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+        ET.fromstring(html)
+
+
+def test_answer_key_html_has_every_step_answer_and_update(key: dict[str, Any]) -> None:
+    v = key["variants"][1]
+    html = render_template("answer-key.html.j2", **key_context(key, v))
+    p = v["problems"][0]
+    for s in p["steps"]:
+        assert f">{s['id']}" in html
+    for a in p["answers"]:
+        assert a["rounded"].replace("-", "−") in html
+    assert html.count('class="dir"') == len(p["updates"])
+    assert "not asked" in html or all(s["asked"] for s in p["steps"])
+
+
+def test_split_top_keeps_fractions_whole() -> None:
+    assert split_top(r"a = \frac{x = y}{2} = 3") == ["a", r"\frac{x = y}{2}", "3"]
+    assert math_minus("(-0.05)·0.25 + x-1") == "(−0.05)·0.25 + x-1"
+
+
+def test_file_names_are_safe_and_unique() -> None:
+    assert file_stem({"variant": "K7M-2QX", "student": {"id": "../../etc/passwd", "name": ""}}) == "etc_passwd"
+    assert file_stem({"variant": "K7M-2QX", "student": None}) == "K7M-2QX"
+    assert file_stem({"variant": "K7M-2QX", "student": {"id": "CON", "name": ""}}) == "CON_K7M2QX"
+    assert file_stem({"variant": "K7M-2QX", "student": {"id": "///", "name": ""}}) == "K7M-2QX"
+    vs = [{"variant": f"AAA-00{i}", "student": {"id": sid}} for i, sid in enumerate(["a/b", "a_b", "A_B"])]
+    stems = unique_stems(vs)
+    assert len({s.lower() for s in stems}) == 3
+    assert stems[0] == "a_b"
+
+
+@pytest.mark.parametrize("profile", ["easy", "standard", "hard", "deep"])
+def test_diagram_shows_every_given_value_and_no_label_overlaps(profile: str) -> None:
+    key = build_pack(load_builtin("profile", profile), pack="d", count=3, seed="4")
+    for v in key["variants"]:
+        _check_diagram(v["problems"][0])
+
+
+def test_largest_network_diagram_stays_legible() -> None:
+    for seed in range(3):
+        _check_diagram(max_problem(seed))
+
+
+def _check_diagram(problem: dict[str, Any]) -> None:
+    svg = network_svg(problem)
+    root = ET.fromstring(svg)
+    text = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for g in problem["given"]:
+        if g["kind"] != "eta":
+            assert g["value"].replace("-", "−") in text, g["id"]
+    labels = weight_labels(problem)
+    assert len(labels) == sum(1 for g in problem["given"] if g["kind"] == "w")
+    for (a, ra), (b, rb) in itertools.combinations(labels, 2):
+        assert not ra.overlaps(rb, gap=0), (a, b)
+
+
+def test_fetcher_serves_template_assets_only(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    from generator.render.pdf import asset_fetcher_class
+
+    fetcher = asset_fetcher_class()(templates_dir())
+    ok = fetcher.fetch((templates_dir() / "base.css").as_uri())
+    assert b"@font-face" in ok.read()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x", encoding="utf-8")
+    for url in (
+        "file:///etc/passwd",
+        secret.as_uri(),
+        (templates_dir() / ".." / "pyproject.toml").as_uri(),
+        templates_dir().as_uri() + "/%2e%2e/pyproject.toml",
+        "http://example.com/x.css",
+        "https://example.com/font.ttf",
+        "data:text/css,body{}",
+    ):
+        with pytest.raises(ValueError, match="only loads its own template assets"):
+            fetcher.fetch(url)
+
+
+def test_missing_harfbuzz_subset_is_reported_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.render import pdf
+
+    monkeypatch.setattr(pdf, "harfbuzz_subset_available", lambda: False)
+    monkeypatch.setattr(pdf, "_warned", False)
+    pdf.warn_if_slow_subsetting()
+    pdf.warn_if_slow_subsetting()
+    err = capsys.readouterr().err
+    assert err.count("libharfbuzz-subset0") == 1
+    assert "1.5x slower" in err
