@@ -62,17 +62,18 @@ def label(graph: Graph, node_id: str) -> str:
     """Plain-words name of an answer, for tables, CSV readers and the terminal."""
     n = graph.by_id[node_id]
     L = graph.network.layers
-    nm = neuron_name(L, n.layer, n.neuron) if n.layer is not None and n.neuron else ""
+    # Printed names: h1,2 for hidden layer 1 neuron 2, as in the symbols and the diagram.
+    nm = neuron_name(L, n.layer, n.neuron).replace("_", ",") if n.layer is not None and n.neuron else ""
     k = n.kind
     if k in ("grad_w", "new_w"):
         assert n.layer is not None
         assert n.src is not None
-        frm = neuron_name(L, n.layer - 1, n.src)
+        frm = neuron_name(L, n.layer - 1, n.src).replace("_", ",")
         return f"{'gradient of' if k == 'grad_w' else 'updated'} weight {frm}→{nm}"
     if k in ("grad_b", "new_b"):
         assert n.layer is not None
-        bn = bias_name(L, n.layer, n.neuron if graph.network.bias == "per_neuron" else None)
-        return f"{'gradient of' if k == 'grad_b' else 'updated'} bias {bn}"
+        what = f"bias of {nm}" if graph.network.bias == "per_neuron" else f"bias {bias_name(L, n.layer, None)}"
+        return f"{'gradient of' if k == 'grad_b' else 'updated'} {what}"
     words = {
         "z": "net input of", "a": "activation of", "dL_da": "∂L/∂a of",
         "dact": "activation derivative of", "delta": "delta of",
@@ -83,7 +84,7 @@ def label(graph: Graph, node_id: str) -> str:
 
 
 class StepWriter:
-    """Writes the steps of one solved graph. ``shown`` holds the values as printed (rounded)."""
+    """Writes the steps of one solved graph; numbers are shown as the key prints them (rounded)."""
 
     def __init__(self, graph: Graph, exact: Mapping[str, Any], decimals: int) -> None:
         self.g, self.d = graph, decimals
@@ -92,6 +93,10 @@ class StepWriter:
     def num(self, node_id: str) -> str:
         s = fmt_given(self.g.given[node_id]) if node_id in self.g.given else fmt(self.exact[node_id], self.d)
         return f"({s.replace('-', '−')})" if s.startswith("-") else s
+
+    def arg(self, node_id: str) -> str:
+        """A number standing alone (a function argument): no parentheses around a negative."""
+        return self.num(node_id).removeprefix("(").removesuffix(")")
 
     def sym(self, node_id: str) -> str:
         return symbol(self.g, node_id)
@@ -140,9 +145,9 @@ class StepWriter:
                 f"\\frac{{1}}{{1 + e^{{{neg}}}}} = \\frac{{1}}{{1 + {e}}}",
             )
         if node.fn == "tanh":
-            return f"tanh({zs})", f"tanh({zn})"
+            return f"tanh({zs})", f"tanh({self.arg(z)})"
         if node.fn == "relu":
-            return f"max(0, {zs})", f"max(0, {zn})"
+            return f"max(0, {zs})", f"max(0, {self.arg(z)})"
         return zs, zn
 
     def _loss_terms(self, node: Node, numbers: bool) -> list[str]:
@@ -194,7 +199,7 @@ class StepWriter:
             pos = _f(self._val(z)) > 0
             return (
                 f"1 if {self.sym(z)} > 0, else 0",
-                f"{self.sym(z)} = {self.num(z)} {'>' if pos else '≤'} 0, so {1 if pos else 0}",
+                f"{self.sym(z)} = {self.arg(z)} {'>' if pos else '≤'} 0, so {1 if pos else 0}",
             )
         return "1 (linear activation)", "1"
 
