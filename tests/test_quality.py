@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is installed with the [test] extra")
 def test_ruff_is_clean() -> None:
-    res = subprocess.run(["ruff", "check", "generator", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    cmd = ["ruff", "check", "generator", "tests", "benchmarks"]
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
 
 
