@@ -13,6 +13,8 @@ import re
 
 _TOKEN = re.compile(r"\\frac|\\hat|[_^{}]|[^\\_^{}]+")
 _GREEK_VARS = set("δσηεα")
+# mathematical italic δ σ η ε α (Unicode has no sans-serif italic Greek that is not bold)
+_GREEK_ITALIC = {"δ": "\U0001d6ff", "σ": "\U0001d70e", "η": "\U0001d702", "ε": "\U0001d700", "α": "\U0001d6fc"}
 _WORD = re.compile(r"[A-Za-z]+|[^A-Za-z]+")
 
 Node = str | tuple[str, list["Node"], list["Node"]]
@@ -63,14 +65,24 @@ def _parse(text: str) -> list[Node]:
     return seq()
 
 
+def _math_italic(ch: str) -> str:
+    """The Unicode mathematical sans-serif italic letter of Latin ``ch`` (U+1D608…, matching Noto Sans
+    Italic), or the mathematical italic of a Greek variable; both from the bundled Noto Sans Math."""
+    if "a" <= ch <= "z":
+        return chr(0x1D622 + ord(ch) - ord("a"))
+    if "A" <= ch <= "Z":
+        return chr(0x1D608 + ord(ch) - ord("A"))
+    return _GREEK_ITALIC.get(ch, ch)
+
+
 def _text_html(s: str, italic: bool) -> str:
     out = []
     for part in _WORD.findall(s):
         if italic and part.isascii() and part.isalpha() and len(part) == 1:
-            out.append(f"<i>{part}</i>")
+            out.append(_math_italic(part))
         else:
             for ch in html.escape(part):
-                out.append(f"<i>{ch}</i>" if italic and ch in _GREEK_VARS else ch)
+                out.append(_math_italic(ch) if italic and ch in _GREEK_VARS else ch)
     return "".join(out)
 
 
@@ -95,7 +107,11 @@ def _html(nodes: list[Node], italic: bool = True) -> str:
 
 
 def to_html(text: str) -> str:
-    """HTML with <i>, <sub>, <sup> and CSS fractions (class frac/num/den); input is escaped."""
+    """HTML with <sub>, <sup> and CSS fractions (class frac/num/den); input is escaped.
+
+    Variables are Unicode mathematical italic letters rather than <i> elements: WeasyPrint's
+    layout time grows with the number of elements, and an answer key has hundreds of variables.
+    """
     return _html(_parse(text))
 
 

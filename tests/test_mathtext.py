@@ -7,17 +7,19 @@ from generator.mathtext import to_html, to_text
 
 def test_subscripts_fractions_and_italic_variables() -> None:
     html = to_html(r"\frac{∂L}{∂w_{x1→h1}} = δ_{h1} · x_{1}")
+    # variables are Unicode mathematical (sans-serif) italic letters (U+1D613 L, w, 𝛿, x), not <i> elements
     assert html == (
-        '<span class="frac"><span class="num">∂<i>L</i></span>'
-        '<span class="den">∂<i>w</i><sub>x1→h1</sub></span></span>'
-        " = <i>δ</i><sub>h1</sub> · <i>x</i><sub>1</sub>"
+        '<span class="frac"><span class="num">∂\U0001d613</span>'
+        '<span class="den">∂\U0001d638<sub>x1→h1</sub></span></span>'
+        " = \U0001d6ff<sub>h1</sub> · \U0001d639<sub>1</sub>"
     )
 
 
 def test_words_stay_upright_and_superscripts_work() -> None:
-    assert to_html("max(0, z_{h1})") == "max(0, <i>z</i><sub>h1</sub>)"
-    assert to_html("1 − a_{h1}^{2}") == "1 − <i>a</i><sub>h1</sub><sup>2</sup>"
-    assert to_html("w_{h1→o1}^{new}") == "<i>w</i><sub>h1→o1</sub><sup>new</sup>"
+    assert to_html("max(0, z_{h1})") == "max(0, \U0001d63b<sub>h1</sub>)"
+    assert to_html("1 − a_{h1}^{2}") == "1 − \U0001d622<sub>h1</sub><sup>2</sup>"
+    assert to_html("w_{h1→o1}^{new}") == "\U0001d638<sub>h1→o1</sub><sup>new</sup>"
+    assert to_html("tanh(h) + η·σ′(z)") == "tanh(\U0001d629) + 𝜂·𝜎′(\U0001d63b)"  # words stay upright
 
 
 def test_html_is_escaped() -> None:

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,8 +138,13 @@ def run_jobs(
     paper: str,
     workers: int,
     progress: Callable[[int], None] | None,
+    on_done: Callable[[Done], None] | None = None,
 ) -> list[Done]:
-    """Render every job; in this process when workers == 1, else in a pool. Results in job order."""
+    """Render every job; in this process when workers == 1, else in a pool. Results in job order.
+
+    ``on_done`` is called in this process for each finished job, in order of completion,
+    while the others are still rendering (the print files are merged that way).
+    """
     done: list[Done] = []
     from .pdf import warn_if_slow_subsetting
 
@@ -148,6 +153,8 @@ def run_jobs(
         _init(header, paper, worker=False)
         for job in jobs_list:
             done.append(_run(job))
+            if on_done:
+                on_done(done[-1])
             if progress:
                 progress(1)
         return done
@@ -157,7 +164,7 @@ def run_jobs(
         pending: set[Future[Done]] = {pool.submit(_run, job) for job in jobs_list}
         try:
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     try:
                         done.append(fut.result())  # re-raises the worker's RenderError
@@ -166,6 +173,8 @@ def run_jobs(
                             f"a render process stopped unexpectedly ({e}); if you call render_pack from a "
                             "script, guard it with if __name__ == '__main__', or pass jobs=1"
                         ) from None
+                    if on_done:
+                        on_done(done[-1])
                     if progress:
                         progress(1)
         except BaseException:
@@ -238,8 +247,8 @@ def _render_all(
     jobs: int | None,
     progress: Callable[[int], None] | None,
 ) -> list[Path]:
-    """Render, then merge the print files; returns [worksheets.pdf,] answer-key.pdf[, per-variant keys]."""
-    from .merge import merge_pdfs
+    """Render and merge the print files; returns [worksheets.pdf,] answer-key.pdf[, per-variant keys]."""
+    from .merge import PrintFile
 
     variants: list[dict[str, Any]] = key["variants"]
     keys_dir = dest / ("answer-keys" if key_per_student else PARTS_DIR)
@@ -256,30 +265,46 @@ def _render_all(
         for i, (v, stem) in enumerate(zip(variants, stems, strict=True))
     ]
     workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
-    done = run_jobs(jobs_list, header, paper, workers, progress)
 
     def bookmark(v: dict[str, Any]) -> str:
         student = v.get("student") or {}
         return " · ".join(str(s) for s in (v["variant"], student.get("name"), student.get("id")) if s)
 
+    # The print files are written while the workers render: each part is appended as soon as
+    # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.get("title", ""), key["pack"]
-    pairs = list(zip(jobs_list, done, strict=True))
-    written: list[Path] = []
-    if sheets_dir is not None:
-        merge_pdfs(
-            [(Path(str(j.worksheet)), bookmark(j.variant), d.worksheet_pages) for j, d in pairs],
-            dest / "worksheets.pdf", duplex=duplex,
-            metadata={"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
-                      f"/{METADATA_PACK}": pack},
-        )  # fmt: skip
-        written.append(dest / "worksheets.pdf")
-    merge_pdfs(
-        [(Path(j.key), bookmark(j.variant), d.key_pages) for j, d in pairs],
-        dest / "answer-key.pdf", duplex=duplex,
-        metadata={"/Title": f"{title}: answer key of {pack}", "/Subject": "Answer keys of all variants",
-                  f"/{METADATA_PACK}": pack},
-    )  # fmt: skip
-    written.append(dest / "answer-key.pdf")
+    n = len(jobs_list)
+    sheets_file = None if sheets_dir is None else PrintFile(dest / "worksheets.pdf", count=n, duplex=duplex)
+    key_file = PrintFile(dest / "answer-key.pdf", count=n, duplex=duplex)
+    ready: dict[int, Done] = {}
+    merged = 0
+
+    def merge_ready(d: Done) -> None:
+        nonlocal merged
+        ready[d.index] = d
+        while merged in ready:
+            job = jobs_list[merged]
+            del ready[merged]
+            if sheets_file is not None:
+                sheets_file.add(Path(str(job.worksheet)), bookmark(job.variant))
+            key_file.add(Path(job.key), bookmark(job.variant))
+            merged += 1
+
+    try:
+        run_jobs(jobs_list, header, paper, workers, progress, on_done=merge_ready)
+        written: list[Path] = []
+        if sheets_file is not None:
+            sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
+                               f"/{METADATA_PACK}": pack})  # fmt: skip
+            written.append(sheets_file.target)
+        key_file.close({"/Title": f"{title}: answer key of {pack}", "/Subject": "Answer keys of all variants",
+                        f"/{METADATA_PACK}": pack})  # fmt: skip
+        written.append(key_file.target)
+    except BaseException:
+        for f in (sheets_file, key_file):
+            if f is not None:
+                f.abort()
+        raise
     if key_per_student:
         written += [Path(j.key) for j in jobs_list]
     else:

@@ -34,15 +34,56 @@ def merge_pdfs(
     last), so each part starts on the front of a sheet.
     """
     items = list(parts)
-    tmp = target.with_name(f".{target.name}.tmp")
+    out = PrintFile(target, count=len(items), duplex=duplex)
     try:
-        with open(tmp, "wb") as out:
-            n = _StreamingWriter(out).write(items, duplex=duplex, metadata=metadata or {})
-        tmp.replace(target)
+        for path, title, _pages in items:
+            out.add(path, title)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        out.abort()
         raise
-    return n
+    return out.close(metadata or {})
+
+
+class PrintFile:
+    """A print file written part by part, as the parts become ready (see merge_pdfs).
+
+    ``count`` is the number of parts that will be added (the last one gets no duplex
+    padding). The file is written to a hidden temporary name and only takes its own name in
+    close(); abort() removes the temporary file.
+    """
+
+    def __init__(self, target: Path, *, count: int, duplex: bool = False) -> None:
+        self.target = Path(target)
+        self.tmp = self.target.with_name(f".{self.target.name}.tmp")
+        self.count = count
+        self.duplex = duplex
+        self.added = 0
+        self._fh: BinaryIO | None = open(self.tmp, "wb")  # noqa: SIM115 (closed in close/abort)
+        self._writer = _StreamingWriter(self._fh)
+
+    def add(self, path: Path, title: str) -> None:
+        last = self.added == self.count - 1
+        self._writer.add_part(Path(path), title, pad=self.duplex and not last)
+        self.added += 1
+
+    def close(self, metadata: dict[str, str]) -> int:
+        """Finish the file (page tree, bookmarks, metadata) and give it its name; returns the page count."""
+        assert self._fh is not None
+        try:
+            n = self._writer.finish(metadata)
+            self._fh.close()
+            self._fh = None
+            self.tmp.replace(self.target)
+        except BaseException:
+            self.abort()
+            raise
+        return n
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self.tmp.unlink(missing_ok=True)
 
 
 class _StreamingWriter:
@@ -50,6 +91,9 @@ class _StreamingWriter:
         self.out = out
         self.offsets: list[int] = [0]  # by object number; 0 is the free head of the xref table
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self.pages_num = self.reserve()
+        self.kids: list[int] = []
+        self.marks: list[tuple[str, int]] = []
 
     def reserve(self) -> int:
         self.offsets.append(-1)
@@ -61,77 +105,80 @@ class _StreamingWriter:
         obj.write_to_stream(self.out)
         self.out.write(b"\nendobj\n")
 
-    def write(self, items: list[tuple[Path, str, int]], *, duplex: bool, metadata: dict[str, str]) -> int:
+    def add_part(self, path: Path, title: str, *, pad: bool) -> None:
+        """Copy the pages of ``path`` (without form widgets); ``pad``: a blank page after an odd count."""
         from pypdf import PdfReader
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, StreamObject
+
+        pages_num, kids = self.pages_num, self.kids
+        reader = PdfReader(path)
+        mapping: dict[tuple[int, int], int] = {}
+        queue: list[Any] = []
+
+        def ref(ind: Any, mapping: dict[tuple[int, int], int] = mapping, queue: list[Any] = queue) -> Any:
+            k = (ind.idnum, ind.generation)
+            if k not in mapping:
+                mapping[k] = self.reserve()
+                queue.append(ind)
+            return IndirectObject(mapping[k], 0, None)
+
+        def copy(obj: Any, ref: Any = ref) -> Any:
+            if isinstance(obj, IndirectObject):
+                return ref(obj)
+            if isinstance(obj, StreamObject):
+                s = StreamObject()
+                s._data = obj._data  # still encoded: copied byte for byte with its /Filter
+                s.update({k: copy(v) for k, v in obj.items() if k != "/Length"})
+                return s
+            if isinstance(obj, DictionaryObject):
+                d = DictionaryObject()
+                d.update({k: copy(v) for k, v in obj.items()})
+                return d
+            if isinstance(obj, ArrayObject):
+                return ArrayObject(copy(v) for v in obj)
+            return obj
+
+        first = len(kids)
+        last_box = None
+        for page in reader.pages:
+            num = self.reserve()
+            kids.append(num)
+            if page.indirect_reference is not None:
+                mapping[(page.indirect_reference.idnum, page.indirect_reference.generation)] = num
+            d = DictionaryObject()
+            d.update({k: copy(v) for k, v in page.items() if k not in ("/Parent", "/Annots")})
+            d[NameObject("/Parent")] = IndirectObject(pages_num, 0, None)
+            self.emit(num, d)
+            last_box = page.mediabox
+        while queue:
+            ind = queue.pop()
+            self.emit(mapping[(ind.idnum, ind.generation)], copy(ind.get_object()))
+        self.marks.append((title, kids[first]) if len(kids) > first else (title, -1))
+        if pad and (len(kids) - first) % 2 == 1 and last_box is not None:
+            num = self.reserve()
+            kids.append(num)
+            blank = DictionaryObject()
+            blank.update({
+                NameObject("/Type"): NameObject("/Page"),
+                NameObject("/Parent"): IndirectObject(pages_num, 0, None),
+                NameObject("/MediaBox"): ArrayObject(NumberObject(int(v)) for v in last_box),
+                NameObject("/Resources"): DictionaryObject(),
+            })  # fmt: skip
+            self.emit(num, blank)
+        del reader, mapping, queue
+
+    def finish(self, metadata: dict[str, str]) -> int:
+        """Page tree, bookmarks, Info, catalog, xref; returns the page count."""
         from pypdf.generic import (
             ArrayObject,
             DictionaryObject,
             IndirectObject,
             NameObject,
             NumberObject,
-            StreamObject,
             TextStringObject,
         )
 
-        pages_num = self.reserve()
-        kids: list[int] = []
-        marks: list[tuple[str, int]] = []
-        for n, (path, title, _pages) in enumerate(items):
-            reader = PdfReader(path)
-            mapping: dict[tuple[int, int], int] = {}
-            queue: list[Any] = []
-
-            def ref(ind: Any, mapping: dict[tuple[int, int], int] = mapping, queue: list[Any] = queue) -> Any:
-                k = (ind.idnum, ind.generation)
-                if k not in mapping:
-                    mapping[k] = self.reserve()
-                    queue.append(ind)
-                return IndirectObject(mapping[k], 0, None)
-
-            def copy(obj: Any, ref: Any = ref) -> Any:
-                if isinstance(obj, IndirectObject):
-                    return ref(obj)
-                if isinstance(obj, StreamObject):
-                    s = StreamObject()
-                    s._data = obj._data  # still encoded: copied byte for byte with its /Filter
-                    s.update({k: copy(v) for k, v in obj.items() if k != "/Length"})
-                    return s
-                if isinstance(obj, DictionaryObject):
-                    d = DictionaryObject()
-                    d.update({k: copy(v) for k, v in obj.items()})
-                    return d
-                if isinstance(obj, ArrayObject):
-                    return ArrayObject(copy(v) for v in obj)
-                return obj
-
-            first = len(kids)
-            last_box = None
-            for page in reader.pages:
-                num = self.reserve()
-                kids.append(num)
-                if page.indirect_reference is not None:
-                    mapping[(page.indirect_reference.idnum, page.indirect_reference.generation)] = num
-                d = DictionaryObject()
-                d.update({k: copy(v) for k, v in page.items() if k not in ("/Parent", "/Annots")})
-                d[NameObject("/Parent")] = IndirectObject(pages_num, 0, None)
-                self.emit(num, d)
-                last_box = page.mediabox
-            while queue:
-                ind = queue.pop()
-                self.emit(mapping[(ind.idnum, ind.generation)], copy(ind.get_object()))
-            marks.append((title, kids[first]) if len(kids) > first else (title, -1))
-            if duplex and (len(kids) - first) % 2 == 1 and n < len(items) - 1 and last_box is not None:
-                num = self.reserve()
-                kids.append(num)
-                blank = DictionaryObject()
-                blank.update({
-                    NameObject("/Type"): NameObject("/Page"),
-                    NameObject("/Parent"): IndirectObject(pages_num, 0, None),
-                    NameObject("/MediaBox"): ArrayObject(NumberObject(int(v)) for v in last_box),
-                    NameObject("/Resources"): DictionaryObject(),
-                })  # fmt: skip
-                self.emit(num, blank)
-            del reader, mapping, queue
+        pages_num, kids = self.pages_num, self.kids
 
         def iref(num: int) -> Any:
             return IndirectObject(num, 0, None)
@@ -145,7 +192,7 @@ class _StreamingWriter:
         self.emit(pages_num, tree)
 
         outline_num = self.reserve()
-        marks = [(t, p) for t, p in marks if p >= 0]
+        marks = [(t, p) for t, p in self.marks if p >= 0]
         nums = [self.reserve() for _ in marks]
         for i, ((title, page_num), num) in enumerate(zip(marks, nums, strict=True)):
             item = DictionaryObject()
