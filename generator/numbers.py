@@ -1,4 +1,4 @@
-"""Decimal rounding as on paper: half away from zero on the decimal digits, never float round()."""
+"""Decimal rounding as on paper: half away from zero on the decimal digits (never the float built-in)."""
 
 from __future__ import annotations
 
