@@ -27,11 +27,11 @@ def fmt(x: float | Decimal | int | str, decimals: int) -> str:
 
 
 def fmt_given(x: float) -> str:
-    """A given value as the teacher wrote it: shortest form with at least one decimal (0.05, 1.0, -0.3)."""
+    """A given value as the teacher wrote it: shortest form (0.05, 1, -0.3)."""
     s = repr(float(x))
     if "e" in s or "E" in s:
         s = format(Decimal(s), "f")
-    return s
+    return s.removesuffix(".0")
 
 
 def unit(decimals: int) -> float:

@@ -31,7 +31,7 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L,
 TOLERANCE_RULE = (
     "An answer is correct when it lies in its accepted interval: the range an honest student "
     "can reach from the given values, rounding any intermediate (each value, each product, "
-    "e^-z, eta x gradient) to the key's decimals or not at all. Intervals are computed by "
+    "e^−z, η × gradient) to the key's decimals or not at all. Intervals are computed by "
     "interval arithmetic over the solution graph, widening each step by half a unit for each "
     "rounding it allows. See docs/grading.md."
 )

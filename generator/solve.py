@@ -104,12 +104,18 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
         st: dict[str, Any] = {"id": node.id, "group": node.group, "kind": node.kind,
                               "asked": node.id in asked_set, "inputs": list(node.inputs)}  # fmt: skip
         st.update(writer.step(node))
-        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"]}
-        if hand:
+        shown = writer.shown_result(node)
+        if shown != st["result"]:
+            st["shown"] = shown  # what the rounded numbers on the line give; printed with ≈
+        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"], shown}
+        if shown != st["result"] or hand:
             acc = accepted(sol, node.id)
-            alt = " or ".join(sorted(hand))
-            note = f"Rounding every intermediate gives {alt}; accepted: {acc['from']} to {acc['to']}."
-            st["note"] = note.replace("-", "−")
+            parts = [f"The rounded numbers shown give {shown}"] if shown != st["result"] else []
+            if hand:
+                parts.append(f"rounding every value from the start gives {' or '.join(sorted(hand))}")
+            parts.append(f"exact arithmetic gives {st['result']}; accepted: {acc['from']} to {acc['to']}.")
+            note = "; ".join(parts)
+            st["note"] = (note[0].upper() + note[1:]).replace("-", "−")
         steps.append(st)
     given = [
         {"id": n.id, "symbol": symbol(g, n.id), "kind": n.kind, "value": fmt_given(g.given[n.id])}

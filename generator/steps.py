@@ -7,9 +7,10 @@ that ``mathtext`` turns into HTML or plain text; the answer key stores them as t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
+from . import ops
 from .graph import Graph, Node
 from .network import bias_name, neuron_name
 from .numbers import fmt, fmt_given, quantize, to_decimal
@@ -106,6 +107,15 @@ class StepWriter:
         lhs = self.sym(node.id)
         return {"formula": f"{lhs} = {f}", "substituted": s, "result": fmt(self.exact[node.id], self.d)}
 
+    def shown_result(self, node: Node) -> str:
+        """The result of the line as printed: the displayed (rounded) inputs, each partial result
+        rounded as the line shows it (products, e^-z, eta x gradient), then rounded."""
+        args = [self._dec(i) for i in node.inputs]
+        with localcontext() as ctx:
+            ctx.prec = 40
+            value = ops.point(node, args, ops.DecimalMath, lambda x: quantize(x, self.d), self.g.network.layers[-1])
+        return fmt(value, self.d)
+
     def _pairs(self, ins: tuple[str, ...]) -> list[tuple[str, str]]:
         n = len(ins) // 2
         return list(zip(ins[:n], ins[n : 2 * n], strict=True))
@@ -139,10 +149,11 @@ class StepWriter:
         if node.fn == "sigmoid":
             e = fmt((-self._dec(z)).exp(), self.d)
             zv = self._dec(z)
-            neg = f"−{fmt(zv, self.d)}" if zv > 0 else fmt(-zv, self.d)
+            e = fmt((-zv).exp(), self.d)
+            power = f"−{fmt(zv, self.d)}" if zv > 0 else f"−({fmt(zv, self.d).replace('-', '−')})"
             return (
                 f"σ({zs}) = \\frac{{1}}{{1 + e^{{−{zs}}}}}",
-                f"\\frac{{1}}{{1 + e^{{{neg}}}}} = \\frac{{1}}{{1 + {e}}}",
+                f"\\frac{{1}}{{1 + e^{{{power}}}}} = \\frac{{1}}{{1 + {e}}}",
             )
         if node.fn == "tanh":
             return f"tanh({zs})", f"tanh({self.arg(z)})"
@@ -199,7 +210,7 @@ class StepWriter:
             pos = _f(self._val(z)) > 0
             return (
                 f"1 if {self.sym(z)} > 0, else 0",
-                f"{self.sym(z)} = {self.arg(z)} {'>' if pos else '≤'} 0, so {1 if pos else 0}",
+                f"{1 if pos else 0}, since {self.sym(z)} is {self.arg(z)} {'>' if pos else '≤'} 0",
             )
         return "1 (linear activation)", "1"
 

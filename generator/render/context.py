@@ -250,6 +250,7 @@ def _step(step: dict[str, Any]) -> dict[str, Any]:
         "lhs": head[0],
         "lines": lines,
         "result": minus(step["result"]),
+        "shown": minus(step.get("shown", "")),
         "aside": f"{aside[0].upper()}{aside[1:]}." if aside else "",
         "note": math_minus(step.get("note", "")),
     }
