@@ -13,10 +13,11 @@ from typing import Any
 
 from ..numbers import fmt, unit
 from .context import Interval
+from .display import minus
 from .grade import Graded
 from .gradebook import percent, points
 from .marking import BLANK, CORRECT, ECF, UNREADABLE, WRONG
-from .mistakes import explain
+from .mistakes import explain, label
 
 VERDICT_LABELS = {
     CORRECT: "correct", ECF: "follow-through", WRONG: "wrong", BLANK: "blank", UNREADABLE: "unreadable",
@@ -63,17 +64,19 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
             "id": m.id,
             "symbol": a["symbol"],
             "label": a["label"],
-            "submitted": m.entry.text,
-            "expected": a["rounded"],
-            "accepted": grid_range(vk.key_interval(m.id), d),
+            # numbers with the typographic minus; an unreadable text is shown exactly as typed
+            "submitted": minus(m.entry.text) if m.entry.readable else m.entry.text,
+            "expected": minus(a["rounded"]),
+            "accepted": minus(grid_range(vk.key_interval(m.id), d)),
             "verdict": m.verdict,
             "verdict_label": VERDICT_LABELS[m.verdict],
             "points": points(m.points),
             "max_points": points(m.max_points),
             "diagnosis": m.diagnosis,
+            "diagnosis_label": label(m.diagnosis) if m.diagnosis else "",
             "diagnosis_words": explain(m.diagnosis),
             "note": m.note,
-            "from_own": own,
+            "from_own": minus(own),
         }
         rows.append(row)
         if m.verdict in (WRONG, BLANK, UNREADABLE):
@@ -82,7 +85,7 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
                 **row,
                 "steps": [
                     {"formula": steps[s]["formula"], "substituted": steps[s]["substituted"],
-                     "result": steps[s]["result"], "asked": s == m.id}
+                     "result": minus(steps[s]["result"]), "asked": s == m.id}
                     for s in chain
                 ],
             })  # fmt: skip

@@ -14,6 +14,7 @@ from ..answer_key import normalize_code
 from ..graph import build_graph
 from ..network import Network
 from .context import Structure, VariantKey, structure_signature
+from .display import plural
 from .marking import VERDICTS, Mark, mark_submission
 from .numbers import Entry, parse_number
 from .submissions import Issue, Submission
@@ -148,6 +149,6 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
     for file, names in unknown_ids.items():
         shown = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
         out.issues.append(Issue(file, "unknown_answer", (
-            f"{file}: {len(names)} answer id(s) not asked in this key, ignored: {shown}"
+            f"{file}: {plural(len(names), 'answer id')} not asked in this key, ignored: {shown}"
         )))  # fmt: skip
     return out

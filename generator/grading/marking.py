@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .context import Interval, OwnValues, VariantKey
+from .display import minus
 from .mistakes import diagnose
 from .numbers import BLANK_ENTRY, Entry
 
@@ -97,6 +98,9 @@ def _follow_through_allowed(
             return False, f"No follow-through credit: it builds on your {what} answer for {f}."
         if not correct[f]:
             if trivial(e.value, st.half):
-                return False, f"No follow-through credit: it builds on your answer {e.text} for {f}, a trivial value."
+                return (
+                    False,
+                    f"No follow-through credit: it builds on your answer {minus(e.text)} for {f}, a trivial value.",
+                )
             wrong_upstream = True
     return wrong_upstream, ""

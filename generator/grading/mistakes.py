@@ -28,8 +28,9 @@ class Alternative:
 
 @dataclass(frozen=True)
 class Rule:
-    code: str
-    words: str  # plain words for students and teachers
+    code: str  # stable, machine-read (answers.csv); never shown alone in a PDF
+    label: str  # a short plain name for the PDFs ("sign error")
+    words: str  # plain words for students and teachers, in the worksheets' notation (a_o, not ŷ)
     alternatives: tuple[Alternative, ...]
 
 
@@ -192,74 +193,100 @@ def _all(*rewrites: Rewrite) -> tuple[Alternative, ...]:
 RULES: tuple[Rule, ...] = (
     Rule(
         "shared_bias_not_summed",
+        "shared bias not summed",
         "The gradient of a bias shared by a layer is the sum of that layer's deltas; "
         "this answer takes only one delta (or their mean).",
         _all(*(_one_delta(k) for k in range(4)), _mean_delta),
     ),
     Rule(
         "weight_index_swap",
+        "weight indices swapped",
         "Propagating back, ∂L/∂a_j sums w(j→k)·δ_k over the next layer; this answer uses "
         "the weights with their indices swapped (w(k→j)).",
         _all(_transposed),
     ),
     Rule(
         "used_new_weights",
+        "used the updated weights",
         "Back-propagation uses the old weights; this answer uses the already updated ones.",
         _all(_new_weights),
     ),
     Rule(
         "derivative_on_z",
+        "derivative taken on z",
         "The activation derivative was taken on z instead of a: z(1 − z) instead of "
         "a(1 − a) for sigmoid, 1 − z² instead of 1 − a² for tanh.",
         _all(_dact_on_z),
     ),
-    Rule("sigmoid_exponent_sign", "σ(z) = 1/(1 + e^(−z)); this answer uses e^(+z).", _all(_exp_sign)),
+    Rule(
+        "sigmoid_exponent_sign",
+        "sign in the sigmoid's exponent",
+        "σ(z) = 1/(1 + e^(−z)); this answer uses e^(+z).",
+        _all(_exp_sign),
+    ),
     Rule(
         "extra_activation_derivative",
-        "With sigmoid and cross-entropy the output delta is simply a − y; this answer multiplies by σ′ once more.",
+        "extra activation derivative",
+        "With sigmoid and cross-entropy the output delta is simply a_o − y; this answer multiplies by σ′ once more.",
         _all(_extra_dact),
     ),
     Rule(
         "learning_rate_missing",
+        "learning rate missing",
         "The update is w − η·gradient; this answer subtracts the gradient without η.",
         _all(_no_eta),
     ),
-    Rule("update_sign", "Gradient descent subtracts η·gradient; this answer adds it.", _all(_update_plus)),
-    Rule("forgot_bias", "The net input z includes the bias; this answer leaves it out.", _all(_no_bias)),
+    Rule(
+        "update_sign",
+        "update added, not subtracted",
+        "Gradient descent subtracts η·gradient; this answer adds it.",
+        _all(_update_plus),
+    ),
+    Rule(
+        "forgot_bias", "bias left out", "The net input z includes the bias; this answer leaves it out.", _all(_no_bias)
+    ),
     Rule(
         "z_for_a",
+        "z used instead of a",
         "The pre-activation z of the previous layer was used where its activation a belongs "
         "(in the next layer's z or in a weight gradient).",
         _all(_z_both, _z_forward, _z_in_gradient),
     ),
     Rule(
         "loss_factor",
+        "loss factor mishandled",
         "The constant factor of the loss was mishandled (the 2 from the square, the ½ in front, "
         "or the 1/n of a mean), in L or in ∂L/∂a.",
         _all(*(_factor(i) for i in range(5))),
     ),
     Rule(
         "missing_activation_derivative",
+        "missing activation derivative",
         "δ = ∂L/∂a · f′(z); this answer leaves out the activation-derivative factor f′(z).",
         _all(_no_dact),
     ),
     Rule(
         "missing_input_factor",
+        "missing input factor",
         "∂L/∂w = δ · (the activation feeding that weight); this answer is δ alone.",
         _all(_no_input),
     ),
     Rule(
         "backsum_missing_weights",
+        "weights missing in back-propagation",
         "Propagating back, each next-layer δ is weighted by its connecting weight; "
         "this answer adds the deltas without the weights.",
         _all(_no_weights),
     ),
     Rule(
         "sign_error",
-        "Sign error: y − ŷ instead of ŷ − y in ∂L/∂ŷ (or a δ or gradient with the sign flipped).",
+        "sign error",
+        "y − a_o instead of a_o − y in ∂L/∂a_o (or a δ or gradient with its sign flipped).",
         (Alternative(_flip_dloss), Alternative(_flip_here, target_only=True)),
     ),
 )
+# The one table code -> label -> explanation; docs/grading.md prints the same.
+LABELS: dict[str, str] = {r.code: r.label for r in RULES}
 WORDS: dict[str, str] = {r.code: r.words for r in RULES}
 
 
@@ -303,4 +330,9 @@ def explain(code: str) -> str:
     return WORDS.get(code, "")
 
 
-__all__ = ["RULES", "WORDS", "Rule", "candidates", "diagnose", "explain"]
+def label(code: str) -> str:
+    """The short plain name of a diagnosis for the PDFs ('sign_error' -> 'sign error'); '' for none."""
+    return LABELS.get(code, code.replace("_", " "))
+
+
+__all__ = ["LABELS", "RULES", "WORDS", "Rule", "candidates", "diagnose", "explain", "label"]

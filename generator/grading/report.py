@@ -1,8 +1,9 @@
 """The teacher's report: a context of plain values for templates/grading/report.html.j2, with two plots.
 
-Plots are drawn with matplotlib's object API into SVG (text as paths, so no font is
-loaded) and embedded inline: the PDF engine loads nothing but templates/ files, so a
-data: URI would be refused.
+Plots are drawn with matplotlib's object API into SVG and embedded inline: the PDF engine
+loads nothing but templates/ files, so a data: URI would be refused. Their text is set in
+the document's typeface (the bundled templates/fonts/NotoSans-Regular.ttf, "Exam Sans" to
+WeasyPrint), registered with matplotlib, and written into the SVG as paths.
 """
 
 from __future__ import annotations
@@ -10,20 +11,61 @@ from __future__ import annotations
 import io
 import statistics
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
 
+from .display import plural
 from .feedback import VERDICT_LABELS, ecf_words
 from .grade import Graded, Grading
 from .gradebook import percent, points
 from .marking import BLANK, CORRECT, ECF, UNREADABLE, WRONG
-from .mistakes import explain
+from .mistakes import explain, label
 
 ATTENTION_PERCENT = 50.0  # below this score a student is listed for the teacher
 ATTENTION_BLANK_SHARE = 0.25  # or when this share of the answers is blank or unreadable
 COLORS = {CORRECT: "#2e7d32", ECF: "#8bc34a", WRONG: "#c62828", BLANK: "#bdbdbd", UNREADABLE: "#757575"}
+
+
+FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+FONT_FAMILY = "Noto Sans"  # the family name inside those files
+_registered: list[str] = []
+
+
+def _register_font() -> None:
+    """Make the bundled Noto Sans known to matplotlib (once per process; an OSError if it is missing)."""
+    if _registered:
+        return
+    from matplotlib import font_manager
+
+    from ..render.templating import templates_dir
+
+    fm = font_manager.fontManager
+    paths = [str(templates_dir() / "fonts" / name) for name in FONT_FILES]
+    for path in paths:
+        fm.addfont(path)
+    # A system-wide Noto Sans has the same family name: put the bundled files first, so they win the tie.
+    fm.ttflist.sort(key=lambda entry: entry.fname not in paths)
+    clear = getattr(fm, "_findfont_cached", None)
+    if clear is not None:
+        clear.cache_clear()
+    _registered.append(FONT_FAMILY)
+
+
+@contextmanager
+def _plot_style() -> Iterator[None]:
+    """The document's typeface and minus sign for the figures drawn inside (no global rcParams change)."""
+    import matplotlib
+
+    _register_font()
+    with matplotlib.rc_context({
+        "font.family": "sans-serif", "font.sans-serif": [FONT_FAMILY], "svg.fonttype": "path",
+        "axes.unicode_minus": True,
+    }):  # fmt: skip
+        yield
 
 
 def _svg(fig: Any) -> Markup:
@@ -49,6 +91,17 @@ def _style(ax: Any) -> None:
 
 
 def score_plot(percents: list[float]) -> Markup:
+    with _plot_style():
+        return _score_plot(percents)
+
+
+def question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
+    """One horizontal stacked bar per answer id: shares of correct, follow-through, wrong, blank, unreadable."""
+    with _plot_style():
+        return _question_plot(ids, shares)
+
+
+def _score_plot(percents: list[float]) -> Markup:
     fig = _figure(7.0, 1.9)
     ax = fig.add_subplot()
     _style(ax)
@@ -60,8 +113,7 @@ def score_plot(percents: list[float]) -> Markup:
     return _svg(fig)
 
 
-def question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
-    """One horizontal stacked bar per answer id: shares of correct, follow-through, wrong, blank, unreadable."""
+def _question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
     fig = _figure(7.0, 0.9 + 0.15 * len(ids))
     ax = fig.add_subplot()
     _style(ax)
@@ -87,7 +139,7 @@ def _attention(g: Graded) -> str:
     if g.percent < ATTENTION_PERCENT:
         reasons.append(f"score below {ATTENTION_PERCENT:.0f} %")
     if missing / n >= ATTENTION_BLANK_SHARE:
-        reasons.append(f"{missing} of {n} answers blank or unreadable")
+        reasons.append(f"{missing} of {plural(n, 'answer')} blank or unreadable")
     return "; ".join(reasons)
 
 
@@ -118,10 +170,11 @@ def report_context(grading: Grading) -> dict[str, Any]:
             "id": i, "symbol": answers[i]["symbol"] if i in answers else i,
             "correct": percent(100.0 * c[CORRECT] / n), "ecf": percent(100.0 * c[ECF] / n),
             "wrong": percent(100.0 * c[WRONG] / n), "missing": percent(100.0 * (c[BLANK] + c[UNREADABLE]) / n),
-            "mistake": worst[0][0] if worst else "",
+            "mistake": worst[0][0] if worst else "", "mistake_label": label(worst[0][0]) if worst else "",
         })  # fmt: skip
     mistakes = [
-        {"code": code, "words": explain(code), "count": count, "students": len(diag_students[code]),
+        {"code": code, "label": label(code), "words": explain(code), "count": count,
+         "students": len(diag_students[code]),
          "questions": ", ".join(q for q, _ in diag_questions[code].most_common(3))}
         for code, count in diag_total.most_common()
     ]  # fmt: skip
@@ -132,7 +185,7 @@ def report_context(grading: Grading) -> dict[str, Any]:
             top = Counter(m.diagnosis for m in g.marks if m.diagnosis).most_common(1)
             attention.append({
                 "variant": g.code, "student_id": g.student_id, "name": g.name, "percent": percent(g.percent),
-                "reason": why, "mistake": top[0][0] if top else "",
+                "reason": why, "mistake": top[0][0] if top else "", "mistake_label": label(top[0][0]) if top else "",
             })  # fmt: skip
     totals = grading.verdict_totals()
     return {
@@ -142,7 +195,9 @@ def report_context(grading: Grading) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "architecture": "-".join(str(x) for x in key["structure"]["layers"]),
         "n_graded": n,
+        "graded": plural(n, "submission"),
         "n_answers": len(ids),
+        "answers_per_student": plural(len(ids), "answer"),
         "ecf_credit": ecf_words(grading.ecf_credit),
         "mean": percent(statistics.fmean(pcts)) if pcts else "",
         "median": percent(statistics.median(pcts)) if pcts else "",

@@ -7,6 +7,7 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
+from .display import plural
 from .gradebook import percent, points
 from .marking import VERDICTS
 from .run import GradeRun
@@ -18,7 +19,7 @@ def print_summary(run: GradeRun, console: Console | None = None) -> None:
     con = console or Console(highlight=False)
     grading = run.grading
     graded = grading.graded
-    table = Table(title=f"Graded {len(graded)} submission(s) of '{grading.key['pack']}'", title_justify="left")
+    table = Table(title=f"Graded {plural(len(graded), 'submission')} of '{grading.key['pack']}'", title_justify="left")
     for col, just in (("variant", "left"), ("student", "left"), ("score", "right"), ("%", "right"),
                       ("wrong", "right"), ("ecf", "right"), ("blank", "right"), ("mistakes", "left")):  # fmt: skip
         table.add_column(col, justify=just, no_wrap=col != "mistakes")  # type: ignore[arg-type]
@@ -38,7 +39,7 @@ def print_summary(run: GradeRun, console: Console | None = None) -> None:
     if mistakes:
         con.print("Most common mistakes: " + ", ".join(f"{c} ({n})" for c, n in mistakes.most_common(5)))
     if grading.issues:
-        con.print(f"[bold yellow]{len(grading.issues)} issue(s)[/bold yellow] (also in issues.csv):")
+        con.print(f"[bold yellow]{plural(len(grading.issues), 'issue')}[/bold yellow] (also in issues.csv):")
         for issue in grading.issues[:MAX_ROWS]:
             con.print(f"  - {issue.message}", soft_wrap=True)
         if len(grading.issues) > MAX_ROWS:
@@ -46,7 +47,7 @@ def print_summary(run: GradeRun, console: Console | None = None) -> None:
     pdfs = sum(1 for f in run.files if f.parent.name == "feedback")
     written = [f.name for f in run.files if f.parent == run.out]
     if pdfs:
-        written.append(f"feedback/ ({pdfs} PDFs)")
+        written.append(f"feedback/ ({plural(pdfs, 'PDF')})")
     secs = run.seconds.get("total")
     took = f" in {secs:.1f} s" if secs is not None else ""
     con.print(f"Wrote {run.out}/{took}: " + ", ".join(written), soft_wrap=True)
