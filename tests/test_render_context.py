@@ -158,3 +158,39 @@ def test_missing_harfbuzz_subset_is_reported_once(
     err = capsys.readouterr().err
     assert err.count("libharfbuzz-subset0") == 1
     assert "1.5x slower" in err
+
+
+def test_final_answers_always_read_down_the_columns() -> None:
+    problem = max_problem()
+    key = {"pack": "m", "title": "M", "decimals": 4, "variants": []}
+    variant = {"variant": "AAA-BBB", "problems": [{**problem, "number": 1}]}
+    ctx = key_context(key, variant)
+    p = ctx["problems"][0]
+    rows, ids = p["answer_rows"], [a["id"] for a in problem["answers"]]
+    assert len(rows) > 20  # the case that used to read along the rows
+    columns = [[r[c]["id"] for r in rows if c < len(r)] for c in range(p["per_row"])]
+    assert [i for col in columns for i in col] == ids
+
+
+def test_worksheet_rows_have_short_words_and_room_that_fills_the_pages() -> None:
+    for profile in ("standard", "deep"):
+        key = build_pack(load_builtin("profile", profile), pack="w", count=1, seed="1")
+        ctx = worksheet_context(key, key["variants"][0])
+        p = ctx["problems"][0]
+        words = {q["word"] for s in p["sections"] for r in s["rows"] for q in r["items"]}
+        assert words <= {"net input", "activation", "loss", "delta", "gradient", "updated"}
+        assert 9.5 <= float(p["room"].removesuffix("mm")) <= 18.0
+        html = render_template("worksheet.html.j2", **ctx)
+        ET.fromstring(html)
+        assert html.count('class="qrow') == sum(len(s["rows"]) for s in p["sections"])
+
+
+def test_per_neuron_biases_carry_their_symbol() -> None:
+    key = build_pack(load_builtin("profile", "standard"), pack="b", count=1, seed="1")
+    problem = key["variants"][0]["problems"][0]
+    root = ET.fromstring(network_svg(problem))
+    biases = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "bias"]
+    assert biases
+    assert all(b.startswith(("bh", "bo")) for b in biases), biases
+    html = render_template("worksheet.html.j2", **worksheet_context(key, key["variants"][0]))
+    assert 'class="bsym"' in html

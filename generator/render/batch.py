@@ -78,7 +78,7 @@ def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -
     from .pdf import engine
 
     eng = engine()
-    html = render_template("worksheet.html.j2", **worksheet_context(key, variant))
+    html = render_template("worksheet.html.j2", **worksheet_context(key, variant, paper))
     return eng.render(
         html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True
     )

@@ -127,6 +127,30 @@ def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The worksheet's question head: the symbol already names the neuron or weight, so one short word
+# says what it is (the full label stays in the answer field's tooltip). Longest prefix first.
+SHORT_WORDS = (
+    ("grad_w_", "gradient"),
+    ("grad_b", "gradient"),
+    ("new_w_", "updated"),
+    ("new_b", "updated"),
+    ("dL_da_", "chain factor"),
+    ("dact_", "derivative"),
+    ("delta_", "delta"),
+    ("loss", "loss"),
+    ("z_", "net input"),
+    ("a_", "activation"),
+)
+
+
+def short_word(answer_id: str, label: str) -> str:
+    """'grad_w_h1_1_h2_1' -> 'gradient': the word printed beside the symbol on the worksheet."""
+    for prefix, word in SHORT_WORDS:
+        if answer_id.startswith(prefix):
+            return word
+    return _words(label)
+
+
 _DEEP_NAME = re.compile(r"\b([xho]\d+)_(\d+)\b")
 
 
@@ -155,6 +179,8 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
         sources = [neuron_name(layers, l - 1, i + 1) for i in range(layers[l - 1])]
         header = [_name_tex(s) for s in sources]
         per_neuron = net["bias"] == "per_neuron"
+        # the bias symbol (b_{h1}) in each cell where the table is narrow enough to take it
+        named = per_neuron and len(sources) <= 3
         rows = []
         for j in range(layers[l]):
             to = neuron_name(layers, l, j + 1)
@@ -163,6 +189,7 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
                 "name": _name_tex(to),
                 "cells": cells,
                 "bias": val(bias_name(layers, l, j + 1)) if per_neuron else "",
+                "bias_symbol": _bias_symbol(given, bias_name(layers, l, j + 1)) if named else "",
             })  # fmt: skip
         shared = ""
         if net["bias"] == "shared":
@@ -173,10 +200,15 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
             "header": header,
             "rows": rows,
             "bias_column": per_neuron,
+            "bias_named": named,
             "span": len(header) + 1,
             "shared_bias": shared,
         })  # fmt: skip
     return {"items": items, "tables": tables}
+
+
+def _bias_symbol(given: dict[str, Any], bid: str) -> str:
+    return str(given[bid]["symbol"]) if bid in given else ""
 
 
 def _layer_word(layers: tuple[int, ...], l: int) -> str:
@@ -194,7 +226,7 @@ def _field_name(problem: dict[str, Any], answer_id: str) -> str:
     return answer_id if problem["number"] == 1 else f"p{problem['number']}_{answer_id}"
 
 
-def worksheet_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
     d = key["decimals"]
     problems = []
     for p in variant["problems"]:
@@ -204,7 +236,13 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str,
             if not answers:
                 continue
             items = [
-                {"id": a["id"], "field": _field_name(p, a["id"]), "symbol": a["symbol"], "label": _words(a["label"])}
+                {
+                    "id": a["id"],
+                    "field": _field_name(p, a["id"]),
+                    "symbol": a["symbol"],
+                    "label": _words(a["label"]),
+                    "word": short_word(a["id"], a["label"]),
+                }
                 for a in answers
             ]
             rows = [
@@ -220,8 +258,10 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str,
             "given": given_tables(p),
             "sections": sections,
             "count": n,
-            "density": "roomy" if n <= 30 else "normal" if n <= 60 else "compact",
         })  # fmt: skip
+    room = working_room(problems, variant["problems"], paper)
+    for prob in problems:
+        prob["room"] = f"{room:.1f}mm"
     example_exact = "0.123456" if d < 6 else "0.1234567891"
     return {
         **_header(key, variant),
@@ -231,6 +271,89 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str,
         "problems": problems,
         "multi": len(problems) > 1,
     }
+
+
+# Working room above each answer box: as much as the pages the worksheet needs anyway can
+# hold. The page count is the one the questions need with the old fixed room (9.5 mm up to
+# 30 questions, 7 up to 60, 4 beyond: a fuller page is not comfortable); the room then
+# grows, up to ROOM_MAX, while a simulated layout of the worksheet keeps that page count.
+# Heights in mm, measured on rendered sheets.
+ROOM_FLOOR = 9.5
+ROOM_MAX = 18.0
+PAGE_HEIGHT = {"a4": 297.0 - 33.0, "letter": 279.4 - 33.0}  # minus the @page margins
+PAGE_WIDTH = {"a4": 210.0 - 32.0, "letter": 215.9 - 32.0}
+SLACK = 6.0  # per page, for what the estimate misses
+_PT = 25.4 / 72
+_H_TOP = 53.1  # title block, name line, instructions
+_H_PROBLEM = 11.0  # "Problem n" heading of a multi-problem sheet
+_H_CONV_LINE = 4.4
+_H_CONV_EXTRA = 5.6
+_H_DIAGRAM_EXTRA = 5.0  # figure margins
+_H_GIVEN_TOP = 14.0  # "Given values" and the line of inputs, targets and η
+_H_TABLE_ROW = 5.9
+_H_TABLE_EXTRA = 7.0  # caption and margin below a weight table
+_H_SECTION = 15.3  # a section's heading and intro
+_H_ROW = 16.7  # a row of questions without room: head, box, paddings
+_H_ROW_TALL = 4.2  # extra for a row whose head holds a fraction
+_H_END = 8.0
+
+
+def _given_height(given: dict[str, Any], width: float) -> float:
+    """The weight tables sit side by side (inline blocks) as far as the text width allows."""
+    h, line_w, line_h = _H_GIVEN_TOP, 0.0, 0.0
+    for t in given["tables"]:
+        table_w = 15.0 + 11.5 * len(t["header"]) + (18.0 if t["bias_named"] else 13.0 if t["bias_column"] else 0.0)
+        w = max(table_w, 1.5 * len(t["caption"])) + 5.0  # and the block's right margin
+        rows = len(t["rows"]) + 1 + (1 if t["shared_bias"] else 0)
+        th = _H_TABLE_EXTRA + rows * _H_TABLE_ROW
+        if line_w and line_w + w > width:
+            h, line_w, line_h = h + line_h, 0.0, 0.0
+        line_w, line_h = line_w + w, max(line_h, th)
+    return h + line_h
+
+
+def _svg_height(svg: str) -> float:
+    m = re.search(r'height="([\d.]+)pt"', svg)
+    return float(m.group(1)) * _PT if m else 60.0
+
+
+def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], paper: str = "a4") -> float:
+    """The room (mm) above each answer box; see ROOM_FLOOR."""
+    page_h = PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - SLACK
+    width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"])
+    multi = len(problems) > 1
+
+    def pages(room: float) -> int:
+        page, y = 1, _H_TOP
+
+        def put(h: float) -> None:
+            nonlocal page, y
+            if y + h > page_h and y > 0:
+                page, y = page + 1, 0.0
+            y += h
+
+        for prob, p in zip(problems, raw, strict=True):
+            conv = p["description"]
+            short = sum(len(str(conv[k])) + 12 for k in ("architecture", "activation", "bias"))
+            lines = 2 + -(-short * 1.45 // width)  # the short conventions share a line, 9 pt
+            put((_H_PROBLEM if multi else 0.0) + lines * _H_CONV_LINE + _H_CONV_EXTRA)
+            put(_svg_height(str(prob["diagram"])) + _H_DIAGRAM_EXTRA)
+            put(_given_height(prob["given"], width))
+            for s in prob["sections"]:
+                for k, row in enumerate(s["rows"]):
+                    h = _H_ROW + room + (_H_ROW_TALL if row["tall"] else 0.0)
+                    put(h + (_H_SECTION if k == 0 else 0.0))  # a heading stays with its first row
+        put(_H_END)
+        return page
+
+    # the page count of the old fixed densities, which never grows
+    n = sum(len(p["answers"]) for p in raw)
+    floor = ROOM_FLOOR if n <= 30 else 7.0 if n <= 60 else 4.0
+    target = pages(floor)
+    room = ROOM_MAX
+    while room > floor and pages(room) > target:
+        room -= 0.5
+    return room
 
 
 def _step(step: dict[str, Any]) -> dict[str, Any]:
@@ -277,11 +400,10 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
         ]
         # three answers per row; two when long ids (deep networks) need the room
         per_row = 3 if max(len(a["id"]) for a in answers) <= 13 else 2
+        # always read down the columns: the first third (or half) on the left, and so on
         height = (len(answers) + per_row - 1) // per_row
-        if height <= 20:  # fits beside the diagram on page 1: read down the columns
-            rows = [answers[i::height] for i in range(height)]
-        else:  # runs over pages: read along the rows, so a page holds consecutive answers
-            rows = [answers[i : i + per_row] for i in range(0, len(answers), per_row)]
+        columns = [answers[c * height : (c + 1) * height] for c in range(per_row)]
+        rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
             steps = [_step(s) for s in p["steps"] if s["group"] == group]

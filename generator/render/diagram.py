@@ -2,8 +2,9 @@
 
 Lengths are PostScript points (the SVG's user unit is 1 pt), so font sizes match the page.
 Weight labels are placed greedily: each label goes to the point along its own edge that
-overlaps no other label, node or text and crosses the fewest other edges, preferring the
-middle of the edge. The given-values table on the worksheet backs the diagram up.
+overlaps no other label, node or text and crosses the fewest other edges, preferring a spot
+about a third of the way from its source node (staggered by target), where it is clearly
+attached to its own line rather than beside a crossing. The given-values table on the worksheet backs the diagram up.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ class _Edge:
     text: str
     key: str
     rotate: bool = False
+    pref: float = 1 / 3  # preferred spot, as a fraction of the way from the source node
 
 
 def _crossing(a: _Edge, b: _Edge) -> tuple[float, float] | None:
@@ -154,7 +156,7 @@ def _place(edges: list[_Edge], obstacles: list[Rect]) -> list[tuple[_Edge, Rect]
             crossings = sum(1 for o in near_edges if halo.hit_by(o.p, o.q))
             # a label right at a crossing could belong to either line: keep clear of crossings
             near = sum(max(0.0, 26.0 - math.hypot(cx - px, cy - py)) for px, py in crossings_of[id(e)])
-            cost = 1000.0 * clash + 6.0 * crossings + 0.4 * near + 10.0 * abs(t - 0.5)
+            cost = 1000.0 * clash + 6.0 * crossings + 0.4 * near + 25.0 * abs(t - e.pref)
             if best is None or cost < best[0]:
                 best = (cost, r)
         assert best is not None
@@ -255,12 +257,16 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
         col = pos[l]
         if net["bias"] == "per_neuron":
             for j, (x, y) in enumerate(col):
-                s = "b = " + value(bias_name(lt, l, j + 1), net["biases"][l - 1][j])
-                w = text_width(s, TEXT_FONT)
+                # the neuron's own bias symbol, b with subscript h1 (h1,2 in deep nets)
+                sub = neuron_name(lt, l, j + 1).replace("_", ",")
+                s = " = " + value(bias_name(lt, l, j + 1), net["biases"][l - 1][j])
+                w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(s, TEXT_FONT)
                 obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
                 texts.append(
-                    f'<text x="{x:.1f}" y="{y - R - 4:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
-                    f'class="bias">{escape(s)}</text>'
+                    f'<text x="{x - w / 2:.1f}" y="{y - R - 4:.1f}" font-size="{TEXT_FONT}" class="bias">'
+                    f'<tspan font-style="italic">b</tspan>'
+                    f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{escape(sub)}</tspan>'
+                    f'<tspan dy="-1.8">{escape(s)}</tspan></text>'
                 )
         elif net["bias"] == "shared":
             x, y = col[0]
@@ -299,7 +305,10 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
                 wid = f"w_{neuron_name(lt, l - 1, i + 1)}_{neuron_name(lt, l, j + 1)}"
                 (x0, y0), (x1, y1) = pos[l - 1][i], pos[l][j]
                 text = value(wid, net["weights"][l - 1][j][i])
-                gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), text, wid, rotate=dense))
+                # about a third of the way from the source, staggered by target so that the labels
+                # of one source's edges sit at different distances from it
+                pref = 0.26 + 0.16 * j / (layers[l] - 1) if layers[l] > 1 else 1 / 3
+                gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), text, wid, rotate=dense, pref=pref))
         # steep edges first: they have the least room away from the crowded middle
         gap_edges.sort(key=lambda e: -abs(e.q[1] - e.p[1]))
         edges.extend(gap_edges)
