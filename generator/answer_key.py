@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .network import Network, SpecError
+from .network import SpecError
 
 FORMAT = "backprop-exam/answer-key"
 VERSION = 1
@@ -138,10 +138,6 @@ def read_key(path: str | Path, part: str = "all") -> dict[str, Any]:
         raise SpecError(f"answer key {p} is not a JSON object; regenerate it")
     validate(key, part)
     return key
-
-
-def variant_network(problem: dict[str, Any]) -> Network:
-    return Network.from_dict(problem["network"])
 
 
 def find_variant(key: dict[str, Any], code: str) -> dict[str, Any] | None:

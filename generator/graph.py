@@ -44,13 +44,13 @@ class Graph:
     by_id: dict[str, Node] = field(default_factory=dict)
     given: dict[str, float] = field(default_factory=dict)
 
-    def add(self, node: Node, value: float | None = None) -> str:
+    def add(self, node: Node) -> str:
         if node.id in self.by_id:
             raise ValueError(f"duplicate node id {node.id}")
         self.nodes.append(node)
         self.by_id[node.id] = node
-        if value is not None:
-            self.given[node.id] = value
+        if node.given:
+            self.given[node.id] = given_value(self.network, node)
         return node.id
 
     @property
@@ -63,6 +63,20 @@ class Graph:
             for i in n.inputs:
                 out[i].append(n.id)
         return out
+
+
+def given_value(net: Network, node: Node) -> float:
+    """The value of a given node (x, y, w, b, eta) in ``net``; any network of the same shape fits."""
+    l, j, i = (node.layer or 1), (node.neuron or 1), (node.src or 1)
+    if node.kind == "x":
+        return net.inputs[j - 1]
+    if node.kind == "y":
+        return net.targets[j - 1]
+    if node.kind == "w":
+        return net.weights[l - 1][j - 1][i - 1]
+    if node.kind == "b":
+        return net.biases[l - 1][j - 1]
+    return net.learning_rate
 
 
 def weight_id(net: Network, layer: int, j: int, i: int) -> str:
@@ -90,20 +104,20 @@ def build_graph(net: Network) -> Graph:
         return neuron_name(L, l, j)
 
     for i in range(1, L[0] + 1):
-        g.add(Node(f"x{i}", "x", "given", layer=0, neuron=i), net.inputs[i - 1])
+        g.add(Node(f"x{i}", "x", "given", layer=0, neuron=i))
     for k in range(1, L[-1] + 1):
-        g.add(Node(f"y{k}", "y", "given", layer=depth, neuron=k), net.targets[k - 1])
+        g.add(Node(f"y{k}", "y", "given", layer=depth, neuron=k))
     for l in range(1, depth + 1):
         for j in range(1, L[l] + 1):
             for i in range(1, L[l - 1] + 1):
                 wid = weight_id(net, l, j, i)
-                g.add(Node(wid, "w", "given", layer=l, neuron=j, src=i), net.weights[l - 1][j - 1][i - 1])
+                g.add(Node(wid, "w", "given", layer=l, neuron=j, src=i))
         if net.bias == "shared":
-            g.add(Node(bias_id(net, l, 1), "b", "given", layer=l), net.biases[l - 1][0])
+            g.add(Node(bias_id(net, l, 1), "b", "given", layer=l))
         elif net.bias == "per_neuron":
             for j in range(1, L[l] + 1):
-                g.add(Node(bias_id(net, l, j), "b", "given", layer=l, neuron=j), net.biases[l - 1][j - 1])
-    g.add(Node("eta", "eta", "given"), net.learning_rate)
+                g.add(Node(bias_id(net, l, j), "b", "given", layer=l, neuron=j))
+    g.add(Node("eta", "eta", "given"))
 
     # Forward pass.
     def act_id(l: int, i: int) -> str:

@@ -37,16 +37,3 @@ def fmt_given(x: float) -> str:
 def unit(decimals: int) -> float:
     """One unit in the last kept decimal (0.0001 for 4 decimals)."""
     return float(Decimal(1).scaleb(-decimals))
-
-
-def significant_digits(rounded: str) -> int:
-    """Significant digits of a rounded decimal string: '0.0012' -> 2, '0.0000' -> 0, '1.2000' -> 5."""
-    digits = rounded.lstrip("-").replace(".", "").lstrip("0")
-    return len(digits)
-
-
-def tie_distance(x: Decimal, decimals: int) -> Decimal:
-    """How far x is from a rounding tie at ``decimals`` places, in units of the last kept decimal."""
-    scaled = abs(x).scaleb(decimals)
-    frac = scaled - scaled.to_integral_value(rounding="ROUND_FLOOR")
-    return abs(frac - Decimal("0.5"))

@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .answer_key import atomic_write, dumps, validate
-from .network import SpecError
 from .pack import Student, build_pack, read_roster
-from .spec import Spec, load_builtin, load_spec_file
-from .spec import validate_name as _validate_name
+from .spec import Spec, load_builtin, load_spec_file, validate_name
 
 
 def load_source(profile: str | None, spec_file: str | None, preset: str | None) -> Spec:
@@ -57,7 +55,7 @@ def generate_pack(
     echo: Callable[[str], None] = print,
 ) -> str:
     """Build and write a whole pack; returns the closing report. Nothing is written on error."""
-    _validate_name(pack)
+    validate_name(pack)
     spec = load_source(profile, spec_file, preset)
     students: list[Student] | None = read_roster(roster) if roster else None
     key_path = Path(keys_dir) / f"{pack}.json"
@@ -127,5 +125,3 @@ def _swap_in(tmp: Path, final: Path) -> None:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
-
-__all__ = ["SpecError", "generate_pack", "load_source"]

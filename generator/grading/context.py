@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..evaluate import accepted_intervals, node_interval
-from ..graph import Graph, Node
+from ..graph import Graph, Node, given_value
 from ..network import Network
 from ..numbers import unit
 from .numbers import Entry
@@ -114,23 +114,8 @@ class VariantKey:
 
 
 def given_values(shape: Graph, net: Network) -> dict[str, float]:
-    """The given values of ``net`` for the given nodes of a graph of the same shape (as build_graph sets them)."""
-    out: dict[str, float] = {}
-    for node in shape.nodes:
-        if not node.given:
-            continue
-        k, l, j, i = node.kind, node.layer, node.neuron, node.src
-        if k == "x":
-            out[node.id] = net.inputs[(j or 1) - 1]
-        elif k == "y":
-            out[node.id] = net.targets[(j or 1) - 1]
-        elif k == "w":
-            out[node.id] = net.weights[(l or 1) - 1][(j or 1) - 1][(i or 1) - 1]
-        elif k == "b":
-            out[node.id] = net.biases[(l or 1) - 1][(j or 1) - 1]
-        else:
-            out[node.id] = net.learning_rate
-    return out
+    """The given values of ``net`` for the given nodes of a graph of the same shape."""
+    return {node.id: given_value(net, node) for node in shape.nodes if node.given}
 
 
 class OwnValues:

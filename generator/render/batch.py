@@ -186,6 +186,15 @@ def run_jobs(
     return done
 
 
+def _check(key: dict[str, Any], paper: str) -> None:
+    from .pdf import PAPER_SIZES
+
+    if paper not in PAPER_SIZES:
+        raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
+    if not key["variants"]:
+        raise RenderError("the answer key has no variants; nothing to render")
+
+
 def render_pack(
     key: dict[str, Any],
     dest: Path,
@@ -197,13 +206,8 @@ def render_pack(
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
     """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md)."""
-    from .pdf import PAPER_SIZES
-
-    if paper not in PAPER_SIZES:
-        raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
+    _check(key, paper)
     variants: list[dict[str, Any]] = key["variants"]
-    if not variants:
-        raise RenderError("the answer key has no variants; nothing to render")
     dest = Path(dest)
     sheets_dir = dest / "worksheets"
     sheets_dir.mkdir(parents=True, exist_ok=True)
@@ -224,12 +228,7 @@ def render_keys(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Path, list[Path]]:
     """Only the answer keys: ``dest/answer-key.pdf`` and, with per_student, ``dest/answer-keys/*.pdf``."""
-    from .pdf import PAPER_SIZES
-
-    if paper not in PAPER_SIZES:
-        raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
-    if not key["variants"]:
-        raise RenderError("the answer key has no variants; nothing to render")
+    _check(key, paper)
     dest = Path(dest)
     stems = unique_stems(key["variants"])
     paths = _render_all(key, dest, stems, None, paper, duplex, per_student, jobs, progress)

@@ -148,15 +148,7 @@ def short_word(answer_id: str, label: str) -> str:
     for prefix, word in SHORT_WORDS:
         if answer_id.startswith(prefix):
             return word
-    return _words(label)
-
-
-_DEEP_NAME = re.compile(r"\b([xho]\d+)_(\d+)\b")
-
-
-def _words(label: str) -> str:
-    """'net input of h1_2' -> 'net input of h1,2', the name printed in the diagram."""
-    return _DEEP_NAME.sub(r"\1,\2", label)
+    return label
 
 
 def _braced(text: str) -> str:
@@ -240,7 +232,7 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
                     "id": a["id"],
                     "field": _field_name(p, a["id"]),
                     "symbol": a["symbol"],
-                    "label": _words(a["label"]),
+                    "label": a["label"],
                     "word": short_word(a["id"], a["label"]),
                 }
                 for a in answers
