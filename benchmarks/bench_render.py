@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_CLASS_S, TARGET_MB, TARGET_COLD_S = 45.0, 400.0, 2.0
+TARGET_CLASS_S, TARGET_MB, TARGET_COLD_S, TARGET_STUDENTS = 45.0, 400.0, 2.0, 300
 
 
 def tree_memory_mb(pid: int) -> float:
@@ -143,6 +143,29 @@ def cold_start(runs: int = 3) -> float:
     return statistics.median(times)
 
 
+def document_costs(profile: str, n: int = 20) -> tuple[float, float, int, int]:
+    """CPU seconds of one worksheet and of one answer key, rendered in this process after a
+    warm-up (median of n variants), and their page counts."""
+    from generator.pack import build_pack
+    from generator.render import render_key, render_worksheet
+    from generator.spec import load_builtin
+
+    key = build_pack(load_builtin("profile", profile), pack="cost", count=n + 1, seed="cost", course="NN 101")
+    first = key["variants"][0]
+    render_worksheet(key, first, "a4")
+    render_key(key, first, "a4")
+    ws_t, key_t = [], []
+    ws_pages = key_pages = 0
+    for v in key["variants"][1:]:
+        t0 = time.process_time()
+        _, ws_pages = render_worksheet(key, v, "a4")
+        t1 = time.process_time()
+        _, key_pages = render_key(key, v, "a4")
+        ws_t.append(t1 - t0)
+        key_t.append(time.process_time() - t1)
+    return statistics.median(ws_t), statistics.median(key_t), ws_pages, key_pages
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -170,12 +193,20 @@ def main() -> None:
             print(f"{n:>8} {jobs:>7} {dt:>8.2f} {n / dt:>10.2f} {dt / n:>9.3f} {mb:>8.0f}")
     print(f"\nratio 1 worker / 2 workers (50 students): {results[(50, 1)] / results[(50, 2)]:.2f}x")
 
+    ws, ak, ws_pages, key_pages = document_costs(args.profile)
+    print("\nCPU per document (one process, warm, median of 20):")
+    print(f"  worksheet   {ws:.3f} s for {ws_pages} pages ({ws / ws_pages:.3f} s per page)")
+    print(f"  answer key  {ak:.3f} s for {key_pages} pages ({ak / key_pages:.3f} s per page)")
+    both, sheets = TARGET_STUDENTS * (ws + ak) / cores, TARGET_STUDENTS * ws / cores
+    print(f"  lower bound for {TARGET_STUDENTS} students on {cores} cores, rendering alone: "
+          f"{both:.1f} s (worksheets only: {sheets:.1f} s)")  # fmt: skip
+
     cold = cold_start()
     print(f"\ngenerate --count 1 from a cold start: {cold:.2f} s (median of 3)")
     print(f"{verdict(cold < TARGET_COLD_S)}  cold start < {TARGET_COLD_S:.0f} s")
 
     if not args.quick:
-        n = 300
+        n = TARGET_STUDENTS
         dt, mb = class_pack(n, args.profile)
         print(f"\n{n}-student class pack (solve, worksheets, print file, answer key, JSON; {cores} workers):")
         print(f"{n:>8} {cores:>7} {dt:>8.2f} {n / dt:>10.2f} {dt / n:>9.3f} {mb:>8.0f}")

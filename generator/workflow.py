@@ -22,12 +22,20 @@ def load_source(profile: str | None, spec_file: str | None, preset: str | None) 
     return load_builtin("profile", profile or "standard")
 
 
-def progress_bar(total: int, description: str) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+def progress_bar() -> Any:
+    """A rich progress display: description, bar, done/total, time elapsed and time left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
-        TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        transient=False,
+        TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("left"), TimeRemainingColumn(), transient=False,
     )  # fmt: skip
 
 
@@ -67,7 +75,7 @@ def generate_pack(
 
     t0 = time.perf_counter()
     n = len(students) if students is not None else (count or 0)
-    with progress_bar(n, "solving") as bar:
+    with progress_bar() as bar:
         task = bar.add_task("Solving variants", total=n)
         key = build_pack(
             spec, pack=pack, students=students, count=count, seed=seed, secret=secret,
@@ -85,7 +93,7 @@ def generate_pack(
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{pack}.", dir=out_dir))
         try:
-            with progress_bar(n, "rendering") as bar:
+            with progress_bar() as bar:
                 task = bar.add_task("Rendering PDFs", total=n)
                 render_pack(
                     key, tmp, paper=paper, duplex=duplex, key_per_student=key_per_student, jobs=jobs,
@@ -124,4 +132,3 @@ def _swap_in(tmp: Path, final: Path) -> None:
     tmp.rename(final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-

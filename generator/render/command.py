@@ -57,7 +57,7 @@ def _key(
         n = len(data["variants"])
         from ..workflow import progress_bar
 
-        with progress_bar(n, "rendering") as bar:
+        with progress_bar() as bar:
             task = bar.add_task("Rendering answer keys", total=n)
             combined, parts = render_keys(
                 data, tmp, paper=paper, duplex=duplex, per_student=per_student, jobs=jobs,
