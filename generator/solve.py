@@ -6,12 +6,23 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from .evaluate import accepted_intervals, evaluate
 from .graph import ANSWER_KINDS, Graph, Node, build_graph
 from .network import Network, SpecError
 from .numbers import fmt, fmt_given, quantize, unit
+from .records import (
+    Accepted,
+    Answer,
+    Description,
+    GivenValue,
+    NetworkRecord,
+    Quantity,
+    Step,
+    Update,
+    WorkedAnswer,
+    WorkedProblem,
+)
 from .steps import ACT_WORDS, StepWriter, label, symbol
 
 DEFAULT_ASK = ("z", "a", "loss", "delta", "grad_w", "grad_b", "new_w", "new_b")
@@ -60,26 +71,24 @@ def asked_ids(graph: Graph, ask: Iterable[str]) -> list[str]:
     return chosen
 
 
-def quantity(node: Node) -> dict[str, Any]:
-    q: dict[str, Any] = {"kind": node.kind}
-    if node.layer is not None:
-        q["layer"] = node.layer
-    if node.neuron is not None:
-        q["neuron"] = node.neuron
-    if node.src is not None:
-        q["from"] = node.src
-    return q
+def quantity(node: Node) -> Quantity:
+    return Quantity(node.kind, node.layer, node.neuron, node.src)  # type: ignore[arg-type]
 
 
-def accepted(sol: Solution, node_id: str) -> dict[str, Any]:
+def accepted(sol: Solution, node_id: str) -> Accepted:
     lo, hi = sol.intervals[node_id]
     u = unit(sol.decimals)
     first, last = math.ceil(lo / u - 1e-9) * u, math.floor(hi / u + 1e-9) * u
-    return {"from": fmt(first, sol.decimals), "to": fmt(last, sol.decimals), "interval": [lo, hi]}
+    return Accepted(fmt(first, sol.decimals), fmt(last, sol.decimals), (lo, hi))
 
 
-def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[str, Any]:
-    """The JSON record of one solved problem: network, given values, answers, steps, updates."""
+def answer_records(sol: Solution, asked: Iterable[str]) -> list[Answer]:
+    """The stored (version 2) answers: exact, rounded and the accepted interval."""
+    return [Answer(nid, float(sol.exact[nid]), sol.rounded(nid), sol.intervals[nid]) for nid in asked]
+
+
+def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> WorkedProblem:
+    """One solved problem with its worked solution: network, given values, answers, steps, updates."""
     g, d = sol.graph, sol.decimals
     net = g.network
     asked = asked_ids(g, ask)
@@ -88,37 +97,33 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
     answers = []
     for nid in asked:
         node = g.by_id[nid]
-        answers.append({
-            "id": nid,
-            "label": label(g, nid),
-            "symbol": symbol(g, nid),
-            "group": node.group,
-            "quantity": quantity(node),
-            "exact": float(sol.exact[nid]),
-            "rounded": sol.rounded(nid),
-            "hand_rounded": fmt(sol.quantity[nid], d),
-            "accepted": accepted(sol, nid),
-        })  # fmt: skip
+        answers.append(WorkedAnswer(
+            id=nid, label=label(g, nid), symbol=symbol(g, nid), group=node.group,  # type: ignore[arg-type]
+            quantity=quantity(node), exact=float(sol.exact[nid]), rounded=sol.rounded(nid),
+            hand_rounded=fmt(sol.quantity[nid], d), accepted=accepted(sol, nid),
+        ))  # fmt: skip
     steps = []
     for node in g.answer_nodes:
-        st: dict[str, Any] = {"id": node.id, "group": node.group, "kind": node.kind,
-                              "asked": node.id in asked_set, "inputs": list(node.inputs)}  # fmt: skip
-        st.update(writer.step(node))
-        shown = writer.shown_result(node)
-        if shown != st["result"]:
-            st["shown"] = shown  # what the rounded numbers on the line give; printed with ≈
-        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"], shown}
-        if shown != st["result"] or hand:
+        text = writer.step(node)
+        result = text["result"]
+        shown = writer.shown_result(node)  # what the rounded numbers on the line give; printed with ≈
+        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {result, shown}
+        note = ""
+        if shown != result or hand:
             acc = accepted(sol, node.id)
-            parts = [f"The rounded numbers shown give {shown}"] if shown != st["result"] else []
+            parts = [f"The rounded numbers shown give {shown}"] if shown != result else []
             if hand:
                 parts.append(f"rounding every value from the start gives {' or '.join(sorted(hand))}")
-            parts.append(f"exact arithmetic gives {st['result']}; accepted: {acc['from']} to {acc['to']}.")
+            parts.append(f"exact arithmetic gives {result}; accepted: {acc.first} to {acc.last}.")
             note = "; ".join(parts)
-            st["note"] = (note[0].upper() + note[1:]).replace("-", "−")
-        steps.append(st)
+            note = (note[0].upper() + note[1:]).replace("-", "−")
+        steps.append(Step(
+            id=node.id, group=node.group, formula=text["formula"], substituted=text["substituted"],  # type: ignore[arg-type]
+            result=result, kind=node.kind, asked=node.id in asked_set, inputs=list(node.inputs),
+            shown=shown if shown != result else "", note=note,
+        ))  # fmt: skip
     given = [
-        {"id": n.id, "symbol": symbol(g, n.id), "kind": n.kind, "value": fmt_given(g.given[n.id])}
+        GivenValue(id=n.id, symbol=symbol(g, n.id), kind=n.kind, value=fmt_given(g.given[n.id]))
         for n in g.nodes
         if n.given
     ]
@@ -129,24 +134,19 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
         old, _eta, grad = node.inputs
         step = quantize(sol.exact[grad], d) * Decimal(fmt_given(net.learning_rate))
         change = sol.exact[node.id] - Decimal(repr(g.given[old]))
-        updates.append({
-            "id": node.id, "param": old, "symbol": symbol(g, old),
-            "old": fmt_given(g.given[old]), "gradient": sol.rounded(grad),
-            "step": fmt(step, d), "new": sol.rounded(node.id),
-            "direction": "up" if change > 0 else "down" if change < 0 else "same",
-        })  # fmt: skip
-    return {
-        "number": number,
-        "network": net.to_dict(),
-        "description": describe(net),
-        "given": given,
-        "answers": answers,
-        "steps": steps,
-        "updates": updates,
-    }
+        updates.append(Update(
+            id=node.id, param=old, symbol=symbol(g, old),
+            old=fmt_given(g.given[old]), gradient=sol.rounded(grad),
+            step=fmt(step, d), new=sol.rounded(node.id),
+            direction="up" if change > 0 else "down" if change < 0 else "same",
+        ))  # fmt: skip
+    return WorkedProblem(
+        number=number, network=NetworkRecord.of(net), description=describe(net), given=given,
+        answers=answers, steps=steps, updates=updates,
+    )  # fmt: skip
 
 
-def describe(net: Network) -> dict[str, str]:
+def describe(net: Network) -> Description:
     """Plain-words conventions, printed on worksheets and keys exactly as stated here."""
     acts = list(dict.fromkeys(net.activation))
     if len(acts) == 1:
@@ -168,4 +168,4 @@ def describe(net: Network) -> dict[str, str]:
     }[net.bias]
     arch = "-".join(str(n) for n in net.layers)
     update = f"one gradient-descent step, w ← w − η ∂L/∂w with η = {fmt_given(net.learning_rate)}"
-    return {"architecture": arch, "activation": act, "loss": loss, "bias": bias, "update": update}
+    return Description(architecture=arch, activation=act, loss=loss, bias=bias, update=update)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .answer_key import atomic_write, dumps, validate
-from .pack import Student, build_pack, read_roster
+from .answer_key import atomic_write, check, encode
+from .pack import Student, build_pack, read_roster, resolve_secret
 from .spec import Spec, load_builtin, load_spec_file, validate_name
 
 
@@ -82,8 +82,8 @@ def generate_pack(
             decimals=decimals, title=title, course=course,
             progress=lambda k: bar.advance(task, k),
         )  # fmt: skip
-    validate(key)
-    text = dumps(key)
+    check(key)
+    data = encode(key)
     t_key = time.perf_counter() - t0
 
     written: list[Path] = []
@@ -104,13 +104,15 @@ def generate_pack(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         written = sorted(p for p in pack_dir.rglob("*.pdf"))
-    atomic_write(key_path, text, force=True, mode=0o600)  # validated above; holds the pack secret
+    atomic_write(key_path, data, force=True, mode=0o600)  # checked above; holds the pack secret
     elapsed = time.perf_counter() - t0
+    warning = resolve_secret(secret, seed, pack).warning  # cached: the secret is not derived twice
     lines = [
-        f"Wrote {len(key['variants'])} variants of '{pack}' "
-        f"({'-'.join(map(str, key['structure']['layers']))}, {spec.name}) in {elapsed:.1f} s "
+        *([warning] if warning else []),
+        f"Wrote {len(key.variants)} variants of '{pack}' "
+        f"({'-'.join(map(str, key.structure.layers))}, {spec.name}) in {elapsed:.1f} s "
         f"(solving {t_key:.1f} s):",
-        f"  answer key   {key_path}  ({len(text.encode()) // 1024} KB; keep it: it holds the pack secret)",
+        f"  answer key   {key_path}  ({len(data) // 1024} KB; keep it: it holds the pack secret)",
     ]
     if written:
         sheets = [p for p in written if p.parent.name == "worksheets"]

@@ -6,13 +6,13 @@ variant and unreadable files become ``Issue``s; everything else is still graded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answer_key import normalize_code
+from ..answer_key import normalize_code, variants_by_code
 from ..graph import build_graph
-from ..network import Network
+from ..records import Key
 from .context import Structure, VariantKey, structure_signature
 from .display import plural
 from .marking import VERDICTS, Mark, mark_submission
@@ -54,14 +54,14 @@ class Graded:
 class Grading:
     """Everything ``grade_key`` found: graded submissions in input order and the issues."""
 
-    key: Mapping[str, Any]
+    key: Key
     graded: list[Graded] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     ecf_credit: float = 1.0
 
     @property
     def answer_ids(self) -> list[str]:
-        return list(self.key["structure"]["answer_ids"])
+        return list(self.key.structure.answer_ids)
 
     def verdict_totals(self) -> dict[str, int]:
         totals = dict.fromkeys(VERDICTS, 0)
@@ -79,10 +79,10 @@ def answer_id_key(name: str) -> str:
 class KeyIndex:
     """Variants by normalised code, built once (find_variant is a scan; 10,000 lookups need a dict)."""
 
-    def __init__(self, key: Mapping[str, Any]) -> None:
+    def __init__(self, key: Key) -> None:
         self.key = key
-        self.variants = {normalize_code(v["variant"]): v for v in key["variants"]}
-        self.ids = {answer_id_key(a): a for a in key["structure"]["answer_ids"]}
+        self.variants = variants_by_code(key)
+        self.ids = {answer_id_key(a): a for a in key.structure.answer_ids}
         self._structures: dict[tuple[Any, ...], Structure] = {}
         self._keys: dict[str, VariantKey] = {}
 
@@ -92,20 +92,20 @@ class KeyIndex:
             v = self.variants.get(norm_code)
             if v is None:
                 return None
-            problem = v["problems"][0]
-            asked = tuple(a["id"] for a in problem["answers"])
-            sig = structure_signature(problem["network"], asked)
+            problem = v.problems[0]
+            asked = tuple(a.id for a in problem.answers)
+            sig = structure_signature(problem.network, asked)
             st = self._structures.get(sig)
             if st is None:
-                graph = build_graph(Network.from_dict(problem["network"]))
-                st = Structure(graph, asked, int(self.key["decimals"]))
+                graph = build_graph(problem.network.network())
+                st = Structure(graph, asked, self.key.decimals)
                 self._structures[sig] = st
             vk = VariantKey(v, st)
             self._keys[norm_code] = vk
         return vk
 
 
-def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_credit: float = 1.0) -> Grading:
+def grade_key(key: Key, submissions: Iterable[Submission], ecf_credit: float = 1.0) -> Grading:
     """Mark every submission against ``key`` (a loaded, validated answer key)."""
     index = KeyIndex(key)
     out = Grading(key=key, ecf_credit=ecf_credit)
@@ -137,12 +137,12 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
                 unknown_ids.setdefault(sub.file, set()).add(name)
             else:
                 entries[aid] = parse_number(raw)
-        student = vk.student or {}
-        sid, name = sub.student_id or student.get("id", ""), sub.name or student.get("name", "")
-        if sub.student_id and student.get("id") and sub.student_id != student["id"]:
+        key_sid, key_name = (vk.student.id, vk.student.name) if vk.student else ("", "")
+        sid, name = sub.student_id or key_sid, sub.name or key_name
+        if sub.student_id and key_sid and sub.student_id != key_sid:
             out.issues.append(Issue(sub.source, "student_mismatch", (
                 f"{sub.source}: student id {sub.student_id!r} on the submission, but variant {vk.code} was "
-                f"made for {student['id']!r}; graded under {sub.student_id!r}, check who wrote it"
+                f"made for {key_sid!r}; graded under {sub.student_id!r}, check who wrote it"
             )))  # fmt: skip
         marks = mark_submission(vk, entries, ecf_credit)
         out.graded.append(Graded(sub, vk, sid, name, marks))

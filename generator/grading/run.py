@@ -72,7 +72,7 @@ def grade_files(
     out = Path(out)
     check_out(out, force)
     t0 = time.perf_counter()
-    key = read_key(key_path, part="grading")
+    key = read_key(key_path)
     t_key = time.perf_counter()
     subs, read_issues = read_all(submissions)
     grading = grade_key(key, subs, ecf_credit)

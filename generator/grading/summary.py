@@ -19,7 +19,7 @@ def print_summary(run: GradeRun, console: Console | None = None) -> None:
     con = console or Console(highlight=False)
     grading = run.grading
     graded = grading.graded
-    table = Table(title=f"Graded {plural(len(graded), 'submission')} of '{grading.key['pack']}'", title_justify="left")
+    table = Table(title=f"Graded {plural(len(graded), 'submission')} of '{grading.key.pack}'", title_justify="left")
     for col, just in (("variant", "left"), ("student", "left"), ("score", "right"), ("%", "right"),
                       ("wrong", "right"), ("ecf", "right"), ("blank", "right"), ("mistakes", "left")):  # fmt: skip
         table.add_column(col, justify=just, no_wrap=col != "mistakes")  # type: ignore[arg-type]

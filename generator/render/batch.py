@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..network import SpecError
+from ..records import Key, Variant
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
 from .templating import render_template
@@ -35,7 +38,7 @@ class RenderError(SpecError):
 class Job:
     index: int
     who: str  # 'student Ada Lovelace (s123), variant K7M-2QX' for error messages
-    variant: dict[str, Any]
+    variant: Variant
     worksheet: str | None  # None: answer key only
     key: str
 
@@ -51,7 +54,7 @@ class Done:
 _state: dict[str, Any] = {}
 
 
-def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
+def _init(header: Key, paper: str, worker: bool = True) -> None:
     from . import pdf
     from .pdf import engine
 
@@ -65,15 +68,14 @@ def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
     eng.stylesheets("answer-key", paper)
 
 
-def _meta(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, str]:
-    student = variant.get("student") or {}
-    meta = {METADATA_VARIANT: variant["variant"], METADATA_PACK: key["pack"]}
-    if student.get("id"):
-        meta[METADATA_STUDENT] = str(student["id"])
+def _meta(key: Key, variant: Variant) -> dict[str, str]:
+    meta = {METADATA_VARIANT: variant.variant, METADATA_PACK: key.pack}
+    if variant.student is not None:
+        meta[METADATA_STUDENT] = variant.student.id
     return meta
 
 
-def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
+def render_worksheet(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
     """(PDF, pages) of one variant's fillable worksheet, in this process."""
     from .pdf import engine
 
@@ -84,7 +86,7 @@ def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -
     )
 
 
-def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
+def render_key(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
     """(PDF, pages) of one variant's worked answer key, in this process."""
     from .pdf import engine
 
@@ -106,12 +108,11 @@ def _run(job: Job) -> Done:
     return Done(job.index, ws_pages, ak_pages)
 
 
-def describe(variant: dict[str, Any]) -> str:
-    student = variant.get("student") or {}
-    name, sid = student.get("name") or "", student.get("id") or ""
-    if sid:
-        return f"student {name + ' ' if name else ''}({sid}), variant {variant['variant']}"
-    return f"variant {variant['variant']}"
+def describe(variant: Variant) -> str:
+    if variant.student is not None:
+        name, sid = variant.student.name, variant.student.id
+        return f"student {name + ' ' if name else ''}({sid}), variant {variant.variant}"
+    return f"variant {variant.variant}"
 
 
 def default_jobs() -> int:
@@ -134,7 +135,7 @@ def _pool_context() -> Any:
 
 def run_jobs(
     jobs_list: list[Job],
-    header: dict[str, Any],
+    header: Key,
     paper: str,
     workers: int,
     progress: Callable[[int], None] | None,
@@ -186,17 +187,17 @@ def run_jobs(
     return done
 
 
-def _check(key: dict[str, Any], paper: str) -> None:
+def _check(key: Key, paper: str) -> None:
     from .pdf import PAPER_SIZES
 
     if paper not in PAPER_SIZES:
         raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
-    if not key["variants"]:
+    if not key.variants:
         raise RenderError("the answer key has no variants; nothing to render")
 
 
 def render_pack(
-    key: dict[str, Any],
+    key: Key,
     dest: Path,
     *,
     paper: str = "a4",
@@ -207,7 +208,7 @@ def render_pack(
 ) -> list[Path]:
     """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md)."""
     _check(key, paper)
-    variants: list[dict[str, Any]] = key["variants"]
+    variants = key.variants
     dest = Path(dest)
     sheets_dir = dest / "worksheets"
     sheets_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +219,7 @@ def render_pack(
 
 
 def render_keys(
-    key: dict[str, Any],
+    key: Key,
     dest: Path,
     *,
     paper: str = "a4",
@@ -230,13 +231,13 @@ def render_keys(
     """Only the answer keys: ``dest/answer-key.pdf`` and, with per_student, ``dest/answer-keys/*.pdf``."""
     _check(key, paper)
     dest = Path(dest)
-    stems = unique_stems(key["variants"])
+    stems = unique_stems(key.variants)
     paths = _render_all(key, dest, stems, None, paper, duplex, per_student, jobs, progress)
     return paths[0], paths[1:]
 
 
 def _render_all(
-    key: dict[str, Any],
+    key: Key,
     dest: Path,
     stems: list[str],
     sheets_dir: Path | None,
@@ -249,10 +250,10 @@ def _render_all(
     """Render and merge the print files; returns [worksheets.pdf,] answer-key.pdf[, per-variant keys]."""
     from .merge import PrintFile
 
-    variants: list[dict[str, Any]] = key["variants"]
+    variants = key.variants
     keys_dir = dest / ("answer-keys" if key_per_student else PARTS_DIR)
     keys_dir.mkdir(parents=True, exist_ok=True)
-    header = {k: v for k, v in key.items() if k != "variants"}
+    header = msgspec.structs.replace(key, variants=[], secret=None)  # what every job shares; never the secret
     jobs_list = [
         Job(
             i,
@@ -265,13 +266,13 @@ def _render_all(
     ]
     workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
 
-    def bookmark(v: dict[str, Any]) -> str:
-        student = v.get("student") or {}
-        return " · ".join(str(s) for s in (v["variant"], student.get("name"), student.get("id")) if s)
+    def bookmark(v: Variant) -> str:
+        student = (v.student.name, v.student.id) if v.student else ()
+        return " · ".join(s for s in (v.variant, *student) if s)
 
     # The print files are written while the workers render: each part is appended as soon as
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
-    title, pack = key.get("title", ""), key["pack"]
+    title, pack = key.title, key.pack
     n = len(jobs_list)
     sheets_file = None if sheets_dir is None else PrintFile(dest / "worksheets.pdf", count=n, duplex=duplex)
     key_file = PrintFile(dest / "answer-key.pdf", count=n, duplex=duplex)

@@ -42,7 +42,7 @@ def _key(
     from .batch import render_keys
 
     data = read_key(key_file)
-    target = Path(out) if out else Path("output") / data["pack"] / "answer-key.pdf"
+    target = Path(out) if out else Path("output") / data.pack / "answer-key.pdf"
     if target.suffix.lower() != ".pdf":
         raise click.BadParameter(f"{target} does not end in .pdf; give a PDF file name", param_hint="--out")
     per_dir = target.parent / "answer-keys"
@@ -54,7 +54,7 @@ def _key(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".key.", dir=target.parent))
     try:
-        n = len(data["variants"])
+        n = len(data.variants)
         from ..workflow import progress_bar
 
         with progress_bar() as bar:
@@ -70,6 +70,6 @@ def _key(
             (tmp / "answer-keys").rename(per_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    click.echo(f"Wrote the answer key of '{data['pack']}' ({n} variants) to {target}")
+    click.echo(f"Wrote the answer key of '{data.pack}' ({n} variants) to {target}")
     if per_student:
         click.echo(f"  and {len(parts)} per-variant keys to {per_dir}/")

@@ -14,6 +14,8 @@ from markupsafe import Markup
 
 from ..network import bias_name, neuron_name
 from ..numbers import fmt
+from ..records import GivenValue, Key, Step, Variant, WorkedAnswer, WorkedProblem
+from ..worked import worked_of
 from .diagram import minus, network_svg
 
 GROUP_TITLES = {
@@ -64,29 +66,28 @@ def split_top(text: str, sep: str = " = ") -> list[str]:
     return [p.strip() for p in parts]
 
 
-def file_stem(variant: dict[str, Any]) -> str:
+def file_stem(variant: Variant) -> str:
     """The file name of a variant's PDFs: the student id, else the variant code; safe on any OS."""
-    student = variant.get("student") or {}
-    raw = str(student.get("id") or "") or str(variant["variant"])
+    raw = (variant.student.id if variant.student else "") or variant.variant
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("._-")[:80]
     if not safe:
-        safe = re.sub(r"[^A-Za-z0-9-]+", "_", str(variant["variant"])).strip("_-") or "variant"
+        safe = re.sub(r"[^A-Za-z0-9-]+", "_", variant.variant).strip("_-") or "variant"
     if safe.split(".")[0].upper() in _WINDOWS_RESERVED:
-        safe = f"{safe}_{re.sub(r'[^A-Za-z0-9]', '', str(variant['variant']))}".strip("_")
+        safe = f"{safe}_{re.sub(r'[^A-Za-z0-9]', '', variant.variant)}".strip("_")
     return safe
 
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
-def unique_stems(variants: list[dict[str, Any]]) -> list[str]:
+def unique_stems(variants: list[Variant]) -> list[str]:
     """file_stem of each variant, made unique case-insensitively (ids 'a/b' and 'a_b' both sanitize to 'a_b')."""
     seen: set[str] = set()
     out = []
     for v in variants:
         stem = base = file_stem(v)
         if stem.lower() in seen:
-            stem = f"{base}_{re.sub(r'[^A-Za-z0-9]', '', str(v['variant']))}"
+            stem = f"{base}_{re.sub(r'[^A-Za-z0-9]', '', v.variant)}"
         n = 2
         while stem.lower() in seen:
             stem = f"{base}_{n}"
@@ -96,33 +97,32 @@ def unique_stems(variants: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _header(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
-    student = variant.get("student") or {}
-    name, sid = str(student.get("name") or ""), str(student.get("id") or "")
+def _header(key: Key, variant: Variant) -> dict[str, Any]:
+    name, sid = (variant.student.name, variant.student.id) if variant.student else ("", "")
     return {
-        "pack": key["pack"],
-        "title": key["title"],
-        "course": key.get("course") or "",
-        "variant": variant["variant"],
+        "pack": key.pack,
+        "title": key.title,
+        "course": key.course,
+        "variant": variant.variant,
         "student_name": name,
         "student_id": sid,
         "who": " · ".join(s for s in (name, sid) if s),
-        "decimals": key["decimals"],
+        "decimals": key.decimals,
     }
 
 
-def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
+def _conventions(problem: WorkedProblem) -> dict[str, Any]:
     """Short conventions share one line; the loss and the update rule get a line each (math)."""
-    d = problem["description"]
+    d = problem.description
     return {
         "short": [
-            {"label": "Network", "text": d["architecture"]},
-            {"label": "Activation", "text": d["activation"]},
-            {"label": "Biases", "text": d["bias"]},
+            {"label": "Network", "text": d.architecture},
+            {"label": "Activation", "text": d.activation},
+            {"label": "Biases", "text": d.bias},
         ],
         "long": [
-            {"label": "Loss", "text": _braced(d["loss"])},
-            {"label": "Update", "text": _braced(d["update"])},
+            {"label": "Loss", "text": _braced(d.loss)},
+            {"label": "Update", "text": _braced(d.update)},
         ],
     }
 
@@ -156,21 +156,21 @@ def _braced(text: str) -> str:
     return _BARE_SUB.sub(r"_{\1}", text)
 
 
-def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
+def given_tables(problem: WorkedProblem) -> dict[str, Any]:
     """Inputs/targets/η as one line of items and one weight table per layer (rows: to, columns: from)."""
-    net = problem["network"]
-    layers = tuple(net["layers"])
-    given = {g["id"]: g for g in problem["given"]}
+    net = problem.network
+    layers = tuple(net.layers)
+    given = {g.id: g for g in problem.given}
 
     def val(gid: str) -> str:
-        return minus(given[gid]["value"]) if gid in given else "?"
+        return minus(given[gid].value) if gid in given else "?"
 
-    items = [{"symbol": given[g]["symbol"], "value": val(g)} for g in given if given[g]["kind"] in ("x", "y", "eta")]
+    items = [{"symbol": g.symbol, "value": val(g.id)} for g in given.values() if g.kind in ("x", "y", "eta")]
     tables = []
     for l in range(1, len(layers)):
         sources = [neuron_name(layers, l - 1, i + 1) for i in range(layers[l - 1])]
         header = [_name_tex(s) for s in sources]
-        per_neuron = net["bias"] == "per_neuron"
+        per_neuron = net.bias == "per_neuron"
         # the bias symbol (b_{h1}) in each cell where the table is narrow enough to take it
         named = per_neuron and len(sources) <= 3
         rows = []
@@ -184,9 +184,9 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
                 "bias_symbol": _bias_symbol(given, bias_name(layers, l, j + 1)) if named else "",
             })  # fmt: skip
         shared = ""
-        if net["bias"] == "shared":
+        if net.bias == "shared":
             bid = bias_name(layers, l, None)
-            shared = f"{given[bid]['symbol']} = {val(bid)}" if bid in given else ""
+            shared = f"{given[bid].symbol} = {val(bid)}" if bid in given else ""
         tables.append({
             "caption": f"Layer {l}: weights into {_layer_word(layers, l)}",
             "header": header,
@@ -199,8 +199,8 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "tables": tables}
 
 
-def _bias_symbol(given: dict[str, Any], bid: str) -> str:
-    return str(given[bid]["symbol"]) if bid in given else ""
+def _bias_symbol(given: dict[str, GivenValue], bid: str) -> str:
+    return given[bid].symbol if bid in given else ""
 
 
 def _layer_word(layers: tuple[int, ...], l: int) -> str:
@@ -214,26 +214,32 @@ def _name_tex(name: str) -> str:
     return f"{name[0]}_{{{name[1:].replace('_', ',')}}}"
 
 
-def _field_name(problem: dict[str, Any], answer_id: str) -> str:
-    return answer_id if problem["number"] == 1 else f"p{problem['number']}_{answer_id}"
+def _field_name(problem: WorkedProblem, answer_id: str) -> str:
+    return answer_id if problem.number == 1 else f"p{problem.number}_{answer_id}"
 
 
-def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
-    d = key["decimals"]
+def worked_problems(key: Key, variant: Variant) -> list[WorkedProblem]:
+    """The variant's problems with their worked solutions, derived from the stored networks."""
+    return [worked_of(key, p) for p in variant.problems]
+
+
+def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
+    d = key.decimals
     problems = []
-    for p in variant["problems"]:
+    worked = worked_problems(key, variant)
+    for p in worked:
         sections = []
         for groups, title in SECTIONS:
-            answers = [a for a in p["answers"] if a["group"] in groups]
+            answers = [a for a in p.answers if a.group in groups]
             if not answers:
                 continue
             items = [
                 {
-                    "id": a["id"],
-                    "field": _field_name(p, a["id"]),
-                    "symbol": a["symbol"],
-                    "label": a["label"],
-                    "word": short_word(a["id"], a["label"]),
+                    "id": a.id,
+                    "field": _field_name(p, a.id),
+                    "symbol": a.symbol,
+                    "label": a.label,
+                    "word": short_word(a.id, a.label),
                 }
                 for a in answers
             ]
@@ -242,22 +248,22 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
                 for i in range(0, len(items), 3)
             ]
             sections.append({"title": title, "intro": GROUP_INTROS[groups[0]], "rows": rows, "count": len(items)})
-        n = len(p["answers"])
+        n = len(p.answers)
         problems.append({
-            "number": p["number"],
+            "number": p.number,
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
             "given": given_tables(p),
             "sections": sections,
             "count": n,
         })  # fmt: skip
-    room = working_room(problems, variant["problems"], paper)
+    room = working_room(problems, worked, paper)
     for prob in problems:
         prob["room"] = f"{room:.1f}mm"
     example_exact = "0.123456" if d < 6 else "0.1234567891"
     return {
         **_header(key, variant),
-        "doc_title": f"{key['title']}: worksheet {variant['variant']}",
+        "doc_title": f"{key.title}: worksheet {variant.variant}",
         "example_exact": example_exact,
         "example_rounded": fmt(example_exact, d),
         "problems": problems,
@@ -309,7 +315,7 @@ def _svg_height(svg: str) -> float:
     return float(m.group(1)) * _PT if m else 60.0
 
 
-def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], paper: str = "a4") -> float:
+def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> float:
     """The room (mm) above each answer box; see ROOM_FLOOR."""
     page_h = PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - SLACK
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"])
@@ -325,8 +331,8 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
             y += h
 
         for prob, p in zip(problems, raw, strict=True):
-            conv = p["description"]
-            short = sum(len(str(conv[k])) + 12 for k in ("architecture", "activation", "bias"))
+            conv = p.description
+            short = sum(len(t) + 12 for t in (conv.architecture, conv.activation, conv.bias))
             lines = 2 + -(-short * 1.45 // width)  # the short conventions share a line, 9 pt
             put((_H_PROBLEM if multi else 0.0) + lines * _H_CONV_LINE + _H_CONV_EXTRA)
             put(_svg_height(str(prob["diagram"])) + _H_DIAGRAM_EXTRA)
@@ -339,7 +345,7 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
         return page
 
     # the page count of the old fixed densities, which never grows
-    n = sum(len(p["answers"]) for p in raw)
+    n = sum(len(p.answers) for p in raw)
     floor = ROOM_FLOOR if n <= 30 else 7.0 if n <= 60 else 4.0
     target = pages(floor)
     room = ROOM_MAX
@@ -348,47 +354,47 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
     return room
 
 
-def _step(step: dict[str, Any]) -> dict[str, Any]:
-    formula = step["formula"]
+def _step(step: Step) -> dict[str, Any]:
+    formula = step.formula
     aside = ""
     m = _ASIDE.match(formula)
     if m and " = " in m.group(1):
         formula, aside = m.group(1), m.group(2)
     head = split_top(formula)
-    subs = [math_minus(s) for s in split_top(step["substituted"])]
-    if subs and subs[-1] == step["result"]:
+    subs = [math_minus(s) for s in split_top(step.substituted)]
+    if subs and subs[-1] == step.result:
         subs = subs[:-1]  # '0.0902 = 0.0902' says nothing twice
     lines = [head[1:]] + ([subs] if subs else [])
     return {
-        "id": step["id"],
-        "asked": bool(step["asked"]),
+        "id": step.id,
+        "asked": step.asked,
         "lhs": head[0],
         "lines": lines,
-        "result": minus(step["result"]),
-        "shown": minus(step.get("shown", "")),
+        "result": minus(step.result),
+        "shown": minus(step.shown),
         "aside": f"{aside[0].upper()}{aside[1:]}." if aside else "",
-        "note": math_minus(step.get("note", "")),
+        "note": math_minus(step.note),
     }
 
 
-def _accepted(a: dict[str, Any]) -> str:
-    acc = a["accepted"]
-    if acc["from"] == acc["to"] == a["rounded"]:
+def _accepted(a: WorkedAnswer) -> str:
+    acc = a.accepted
+    if acc.first == acc.last == a.rounded:
         return ""
-    return f"{minus(acc['from'])} to {minus(acc['to'])}"
+    return f"{minus(acc.first)} to {minus(acc.last)}"
 
 
-def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+def key_context(key: Key, variant: Variant) -> dict[str, Any]:
     problems = []
-    for p in variant["problems"]:
+    for p in worked_problems(key, variant):
         answers = [
             {
-                "id": a["id"],
-                "symbol": a["symbol"],
-                "value": minus(a["rounded"]),
+                "id": a.id,
+                "symbol": a.symbol,
+                "value": minus(a.rounded),
                 "accepted": _accepted(a),
             }
-            for a in p["answers"]
+            for a in p.answers
         ]
         # three answers per row; two when long ids (deep networks) need the room
         per_row = 3 if max(len(a["id"]) for a in answers) <= 13 else 2
@@ -398,22 +404,22 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
         rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
-            steps = [_step(s) for s in p["steps"] if s["group"] == group]
+            steps = [_step(s) for s in p.steps if s.group == group]
             if steps:
                 groups.append({"title": title, "steps": steps})
         updates = [
             {
-                "symbol": u["symbol"],
-                "old": minus(u["old"]),
-                "gradient": minus(u["gradient"]),
-                "step": minus(u["step"]),
-                "new": minus(u["new"]),
-                "direction": DIRECTION[u["direction"]],
+                "symbol": u.symbol,
+                "old": minus(u.old),
+                "gradient": minus(u.gradient),
+                "step": minus(u.step),
+                "new": minus(u.new),
+                "direction": DIRECTION[u.direction],
             }
-            for u in p["updates"]
+            for u in p.updates
         ]
         problems.append({
-            "number": p["number"],
+            "number": p.number,
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
             "answer_rows": rows,
@@ -421,13 +427,13 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
             "any_range": any(a["accepted"] for a in answers),
             "groups": groups,
             "updates": updates,
-            "eta": next((minus(g["value"]) for g in p["given"] if g["kind"] == "eta"), ""),
+            "eta": next((minus(g.value) for g in p.given if g.kind == "eta"), ""),
         })  # fmt: skip
     return {
         **_header(key, variant),
-        "doc_title": f"{key['title']}: answer key {variant['variant']}",
-        "tolerance": key.get("tolerance", {}).get("description", ""),
-        "created": _date(key.get("created", "")),
+        "doc_title": f"{key.title}: answer key {variant.variant}",
+        "tolerance": key.tolerance.description,
+        "created": _date(key.created),
         "problems": problems,
         "multi": len(problems) > 1,
     }
