@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from generator import functions, ops
 from generator.evaluate import NONFINITE, evaluate, node_interval
-from generator.graph import Node, build_graph
 from generator.grading.context import Structure, VariantKey
 from generator.grading.marking import mark_submission
 from generator.grading.numbers import Entry
+from generator.graph import Node, build_graph
 from generator.network import Network, SpecError
 from generator.pack import build_pack
 from generator.spec import load_builtin

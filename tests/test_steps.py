@@ -45,7 +45,8 @@ def test_no_empty_steps() -> None:
     assert (linear.lhs, linear.formula, linear.numbers, linear.result) == ("f′(z_{o1})", (), (), "1.0000")
     assert linear.aside == "linear activation"
     copy = st["grad_b_h1"]
-    assert copy.formula == ("δ_{h1}",) and copy.numbers == ()
+    assert copy.formula == ("δ_{h1}",)
+    assert copy.numbers == ()
     assert copy.to_dict()["formula"] == "\\frac{∂L}{∂b_{h1}} = δ_{h1}"
 
 
@@ -60,7 +61,8 @@ def test_the_key_prints_the_records_without_parsing() -> None:
     printed = [s for g in ctx["problems"][0]["groups"] for s in g["steps"]]
     assert [s["id"] for s in printed] == [r.id for r in records]
     for s, r in zip(printed, records, strict=True):
-        assert s["lhs"] == r.lhs and s["lines"][0] == list(r.formula)
+        assert s["lhs"] == r.lhs
+        assert s["lines"][0] == list(r.formula)
     # the stored flat form is the record's
     assert v["problems"][0]["steps"] == [r.to_dict() for r in records]
 
@@ -75,5 +77,6 @@ def test_printed_step_text_has_no_ascii_fallbacks(d: dict[str, Any]) -> None:
     for s in steps_of(n).values():
         for text in (s.lhs, *s.formula, *s.numbers, s.note, s.aside):
             assert not ASCII_FALLBACKS.search(text), (s.id, text)
-            assert "−(−" not in text and "e^{−(" not in text, (s.id, text)
+            assert "−(−" not in text, (s.id, text)
+            assert "e^{−(" not in text, (s.id, text)
         assert not s.numbers or s.numbers[-1].strip("()").replace("−", "-") != s.result, s.id
