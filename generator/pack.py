@@ -41,6 +41,17 @@ TOLERANCE_RULE = (
 class Student:
     id: str
     name: str = ""
+    # optional roster columns, kept in the key's student record for LMS gradebooks
+    email: str = ""
+    username: str = ""
+    section: str = ""
+
+    def record(self) -> dict[str, str]:
+        """The key's student record: id and name, and the optional fields only when given."""
+        out = {"id": self.id, "name": self.name}
+        optional = (("email", self.email), ("username", self.username), ("section", self.section))
+        out.update({k: v for k, v in optional if v})
+        return out
 
 
 def _hmac(secret: str, *parts: str) -> bytes:
@@ -101,7 +112,8 @@ def read_roster(path: str | Path) -> list[Student]:
             name = (r.get(name_col) or "").strip()
         else:
             name = " ".join((r.get(c) or "").strip() for c in (first, last) if c).strip()
-        out.append(Student(sid, name))
+        extra = {k: (r.get(cols[k]) or "").strip() for k in ("email", "username", "section") if k in cols}
+        out.append(Student(sid, name, **extra))
     return out
 
 
@@ -145,7 +157,7 @@ def build_pack(
         answer_ids = answer_ids or asked_ids(sol.graph, spec.ask)
         variants.append({
             "variant": code,
-            "student": None if student is None else {"id": student.id, "name": student.name},
+            "student": None if student is None else student.record(),
             "problems": [problem],
         })  # fmt: skip
         if progress:
