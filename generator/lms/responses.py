@@ -18,7 +18,6 @@ the grader matches students by the LMS identity and lets two students share a va
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -26,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ..answer_key import normalize_code
-from ..grading.submissions import Issue, Submission, _decode
+from ..grading.submissions import Issue, Submission
+from ..textfile import decode, delimiter_of, read_rows
 from .model import CODE_IN_TEXT
 
 MOODLE_RESPONSE = re.compile(r"^response\s+(\d+)$", re.IGNORECASE)
@@ -50,10 +50,8 @@ def table(path: Path) -> list[list[str]]:
             return [["" if c is None else str(c) for c in row] for row in ws.iter_rows(values_only=True)]
         finally:
             wb.close()
-    text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    rows, _ = read_rows(decode(path.read_bytes()))
+    return [r.cells for r in rows]
 
 
 def kind(header: Sequence[str]) -> str:
@@ -78,10 +76,8 @@ def sniff(path: Path) -> str:
 
 
 def table_head(path: Path) -> list[list[str]]:
-    with path.open("rb") as fh:
-        head = _decode(fh.read(1 << 16)).split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=head.count)
-    return [next(csv.reader([head], delimiter=delimiter), [])]
+    head = decode(path.read_bytes()).split("\n", 1)[0]
+    return [next(csv.reader([head], delimiter=delimiter_of(head)), [])]
 
 
 class VariantFinder:
