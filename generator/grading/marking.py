@@ -21,6 +21,7 @@ from .numbers import BLANK_ENTRY, Entry
 
 CORRECT, ECF, WRONG, BLANK, UNREADABLE = "correct", "ecf", "wrong", "blank", "unreadable"
 VERDICTS = (CORRECT, ECF, WRONG, BLANK, UNREADABLE)
+NO_OWN_VALUES = "No follow-through credit: your earlier answers are too far off to compute from."
 
 
 @dataclass(slots=True)
@@ -70,14 +71,17 @@ def mark_submission(vk: VariantKey, entries: Mapping[str, Entry], ecf_credit: fl
             e = entries[aid]
             value = e.value
             assert value is not None
-            node = st.by_id[aid]
-            honest = own.at(node)
-            allowed, note = _follow_through_allowed(vk, aid, entries, correct)
-            if allowed and (_inside(value, honest) or _inside(value, carried.at(node))):
-                marks[aid] = Mark(aid, e, ECF, ecf_credit, own=honest)
-                continue
-            code = diagnose(own, node, value, honest) or diagnose(carried, node, value, honest)
-            marks[aid] = Mark(aid, e, WRONG, 0.0, diagnosis=code, own=honest, note=note)
+            try:
+                node = st.by_id[aid]
+                honest = own.at(node)
+                allowed, note = _follow_through_allowed(vk, aid, entries, correct)
+                if allowed and (_inside(value, honest) or _inside(value, carried.at(node))):
+                    marks[aid] = Mark(aid, e, ECF, ecf_credit, own=honest)
+                    continue
+                code = diagnose(own, node, value, honest) or diagnose(carried, node, value, honest)
+                marks[aid] = Mark(aid, e, WRONG, 0.0, diagnosis=code, own=honest, note=note)
+            except (ArithmeticError, ValueError):  # absurd earlier values (3650 for a z) overflow the arithmetic
+                marks[aid] = Mark(aid, e, WRONG, 0.0, note=NO_OWN_VALUES)
     return [marks[aid] for aid in st.asked]
 
 
