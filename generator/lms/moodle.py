@@ -64,7 +64,7 @@ def moodle_xml(key: Mapping[str, Any]) -> bytes:
         qt = _text(q, "questiontext", question_html(item, d), "html")
         f = ET.SubElement(qt, "file", {"name": image_name(item), "path": "/", "encoding": "base64"})
         f.text = base64.b64encode(svg_bytes(item)).decode("ascii")
-        _text(q, "generalfeedback", worked_solution(item.problem, inline_tex), "html")
+        _text(q, "generalfeedback", worked_solution(item.problem, d, inline_tex), "html")
         ET.SubElement(q, "penalty").text = PENALTY
         ET.SubElement(q, "hidden").text = "0"
         ET.SubElement(q, "idnumber").text = f"{key['pack']}-{item.code}"
