@@ -15,7 +15,8 @@ from typing import Any
 from ..numbers import minus
 from ..render.diagram import network_svg
 from ..solve import problem_steps
-from .model import CODE_LABEL, Item
+from .codes import CODE_LABEL
+from .model import Item
 
 Math = Callable[[str], str]
 

@@ -25,8 +25,18 @@ PENALTY = "0.3333333"
 
 
 def feedback(text: str) -> str:
-    """Cloze feedback: Moodle entity-decodes it and ends it at an unescaped ~ or }."""
-    return html.escape(html.escape(text, quote=False), quote=False).replace("}", r"\}").replace("~", "∼")
+    """Cloze feedback that Moodle shows as ``text``, whatever it holds.
+
+    Moodle ends a feedback at an unescaped ``~`` or ``}``, then entity-decodes it once, then
+    unescapes ``\\}`` and ``\\#``, and shows the result as HTML. So the text is HTML-escaped twice
+    and ``\\ { } ~ #`` become character references: the parser never sees them, and after the one
+    decoding they are references that display as the characters themselves.
+    """
+    out = html.escape(html.escape(text, quote=False), quote=False)
+    return "".join(_HIDDEN.get(ch, ch) for ch in out)
+
+
+_HIDDEN = {ch: f"&amp;#{ord(ch)};" for ch in "\\{}~#"}
 
 
 def cloze(part: Part, mark: int = 1) -> str:
