@@ -322,16 +322,22 @@ def diagnose(
     """The code of the first wrong rule whose result (from the student's own earlier values) fits ``value``.
 
     ``honest`` is the right rule's interval from the same values: a rule whose interval meets
-    it cannot be told apart from a correct computation here, so it is skipped. ``region``
+    it cannot be told apart from a correct computation here, so it is skipped; and when two
+    different rules fit ``value``, neither is named. ``region``
     (see ``candidates``) lets a rule act on blank answers the student computed but did not write.
     """
+    found = ""
     for code, patch in candidates(own.st, node.id, region):
+        if code == found:
+            continue
         lo, hi = PatchedValues(own, patch).at(node)
         if lo <= honest[1] and honest[0] <= hi:
             continue
         if lo <= value <= hi:
-            return code
-    return ""
+            if found:
+                return ""  # two different mistakes give this number here: naming one would be a coin flip
+            found = code
+    return found
 
 
 def explain(code: str) -> str:
