@@ -1,13 +1,40 @@
-"""The worked solution in a terminal: aligned tables, one per group of steps."""
+"""The terminal: user text made harmless, and the worked solution as aligned tables.
+
+Every string a user supplied (names, ids, column headers, file names, pack names, messages
+quoting them) goes through ``plain`` before it reaches a terminal, and through ``safe`` when
+rich prints it with markup: no escape sequence, no OSC 8 hyperlink, no rich markup from a file.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .mathtext import to_text
+
+# C0 and C1 controls (ESC starts every escape sequence; CSI is U+009B), DEL, and the bidi
+# overrides and isolates that make a terminal show text in another order than it is stored.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object) -> str:
+    """User text fit for a terminal: controls become "?", line breaks a space; joiners (ZWJ, ZWNJ) stay."""
+    s = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    s = _CONTROL.sub("?", s)
+    if not s.isprintable():  # other unassigned or format characters
+        s = "".join(ch if ch.isprintable() or unicodedata.category(ch) in ("Zs", "Cf") else "?" for ch in s)
+    return s
+
+
+def safe(text: object) -> str:
+    """``plain`` text escaped for rich markup: '[/bold]' and '[link=...]' print as written."""
+    return escape(plain(text))
+
 
 GROUP_TITLES = {
     "forward": "Forward pass",

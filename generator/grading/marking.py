@@ -25,6 +25,7 @@ from .numbers import BLANK_ENTRY, Entry
 
 CORRECT, ECF, WRONG, BLANK, UNREADABLE = "correct", "ecf", "wrong", "blank", "unreadable"
 VERDICTS = (CORRECT, ECF, WRONG, BLANK, UNREADABLE)
+NO_OWN_VALUES = "No follow-through credit: your earlier answers are too far off to compute from."
 
 
 @dataclass(slots=True)
@@ -93,8 +94,8 @@ def _mark_pending(
     try:
         honest = own.at(node)
         reach = carried.at(node)
-    except (ArithmeticError, ValueError):  # an absurd earlier value (e^(1e5)): nothing to follow through
-        return Mark(aid, e, WRONG, 0.0, note="No follow-through credit: your earlier values are out of range.")
+    except (ArithmeticError, ValueError):  # absurd earlier values (3650 for a z) overflow the arithmetic
+        return Mark(aid, e, WRONG, 0.0, note=NO_OWN_VALUES)
     if _inside(value, honest) or _inside(value, reach):
         blocked = _trivial_basis(vk, front, entries, correct)
         if blocked:
