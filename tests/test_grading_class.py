@@ -522,3 +522,27 @@ def print_matrix(rows: dict[str, Row]) -> None:
 
 if __name__ == "__main__":
     print_matrix(simulate())
+
+
+def docs_mistake_table() -> dict[str, tuple[str, str]]:
+    """code -> (label, words) as docs/grading.md prints the table."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "grading.md").read_text(encoding="utf-8")
+    section = text.split("## Mistake diagnosis", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows[cells[0].strip("`")] = (cells[1], cells[2])
+    return rows
+
+
+def test_the_rule_table_the_simulated_class_and_the_docs_name_the_same_mistakes() -> None:
+    from generator.grading.mistakes import RULES
+
+    table = {r.code: (r.label, r.words) for r in RULES}
+    assert set(MISTAKES) == set(table)
+    docs = docs_mistake_table()
+    assert list(docs) == [r.code for r in RULES]  # same order: the order the rules are tried in
+    assert docs == table
