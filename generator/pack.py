@@ -102,7 +102,7 @@ def build_pack(
         answer_ids = answer_ids or asked_ids(sol.graph, spec.ask)
         variants.append({
             "variant": code,
-            "student": None if student is None else {"id": student.id, "name": student.name},
+            "student": None if student is None else student.record(),
             "problems": [problem],
         })  # fmt: skip
         if progress:

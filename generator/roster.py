@@ -14,12 +14,24 @@ from .textfile import TableError, decode, read_rows, without_empty
 
 ID_COLUMNS = ("student_id", "id", "matriculation", "studentid")
 NAME_COLUMNS = ("name", "full_name", "student_name")
+OPTIONAL_COLUMNS = ("email", "username", "section")
 
 
 @dataclass(frozen=True)
 class Student:
     id: str
     name: str = ""
+    # optional roster columns, kept in the key's student record for LMS gradebooks (docs/lms.md)
+    email: str = ""
+    username: str = ""
+    section: str = ""
+
+    def record(self) -> dict[str, str]:
+        """The key's student record: id and name, and the optional fields only when given."""
+        out = {"id": self.id, "name": self.name}
+        optional = (("email", self.email), ("username", self.username), ("section", self.section))
+        out.update({k: v for k, v in optional if v})
+        return out
 
 
 def _norm(h: str) -> str:
@@ -69,5 +81,6 @@ def read_roster(path: str | Path) -> list[Student]:
             name = cell(r.cells, name_col)
         else:
             name = " ".join(x for x in (cell(r.cells, first), cell(r.cells, last)) if x)
-        out.append(Student(sid, name))
+        extra = {k: cell(r.cells, cols[k]) for k in OPTIONAL_COLUMNS if k in cols}
+        out.append(Student(sid, name, **extra))
     return out

@@ -106,7 +106,7 @@ def m_sign(g: Graph, d: int) -> Override:
         if node.op == "dloss":
             a, y = v
             return {"half_sse": y - a, "sse": M.two * (y - a), "mse": M.two * (y - a) / M.const(n_out)}[node.fn]
-        if node.op == "bce_delta":
+        if node.op == "xent_delta":
             return v[1] - v[0]
         return None
 
@@ -234,7 +234,7 @@ def m_exp_sign(g: Graph, d: int) -> Override:
 
 
 def m_extra_dact(g: Graph, d: int) -> Override:
-    return lambda node, v, M: (v[0] - v[1]) * v[0] * (M.one - v[0]) if node.op == "bce_delta" else None
+    return lambda node, v, M: (v[0] - v[1]) * v[0] * (M.one - v[0]) if node.op == "xent_delta" else None
 
 
 MISTAKES: dict[str, Callable[[Graph, int], Override]] = {

@@ -81,6 +81,7 @@ class Structure:
 def structure_signature(network: Mapping[str, Any], asked: tuple[str, ...]) -> tuple[Any, ...]:
     return (
         tuple(network["layers"]), tuple(network["activation"]), network["loss"], network["bias"], asked,
+        network.get("leaky_slope"),  # a parameter of the graph's nodes
     )  # fmt: skip
 
 

@@ -83,6 +83,8 @@ class KeyIndex:
         self.key = key
         self.variants = {normalize_code(v["variant"]): v for v in key["variants"]}
         self.ids = {answer_id_key(a): a for a in key["structure"]["answer_ids"]}
+        # '#3': the third asked answer (LMS responses list parts by position)
+        self.ids.update({f"#{i}": a for i, a in enumerate(key["structure"]["answer_ids"], start=1)})
         self._structures: dict[tuple[Any, ...], Structure] = {}
         self._keys: dict[str, VariantKey] = {}
 
@@ -121,13 +123,15 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
                 "check the code on the worksheet and that this is the right key"
             )))  # fmt: skip
             continue
-        if norm in first_source:
+        # an LMS draws variants at random: there, one student's second attempt is the duplicate
+        once = f"{norm}\x1f{sub.student_id or sub.name or sub.source}" if sub.drawn else norm
+        if once in first_source:
             out.issues.append(Issue(sub.source, "duplicate", (
-                f"{sub.source}: a second submission for variant {vk.code} (first one: {first_source[norm]}); "
+                f"{sub.source}: a second submission for variant {vk.code} (first one: {first_source[once]}); "
                 "only the first is graded, remove the one that should not count"
             )))  # fmt: skip
             continue
-        first_source[norm] = sub.source
+        first_source[once] = sub.source
         entries: dict[str, Entry] = {}
         ambiguous_ids: list[str] = []
         for name, raw in sub.answers.items():
@@ -146,6 +150,8 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
                 "marked unreadable; correct the file (1000 or 1.000) and grade again"
             )))  # fmt: skip
         student = vk.student or {}
+        if sub.drawn:
+            student = {}
         sid, name = sub.student_id or student.get("id", ""), sub.name or student.get("name", "")
         if sub.student_id and student.get("id") and sub.student_id != student["id"]:
             out.issues.append(Issue(sub.source, "student_mismatch", (

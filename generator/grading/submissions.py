@@ -36,6 +36,9 @@ class Submission:
     student_id: str = ""
     name: str = ""
     answers: dict[str, object] = field(default_factory=dict)
+    # An LMS drew the variant at random: it is not the roster student's, and two students may share it.
+    drawn: bool = False
+    identity: dict[str, str] = field(default_factory=dict)  # LMS identity columns (email, username, sis_id …)
 
 
 @dataclass(frozen=True)
