@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .functions import DEFAULT_LEAKY_SLOPE
 from .network import ACTIVATIONS, BIASES, LOSSES, Network, SpecError
 from .solve import DEFAULT_ASK
 from .specschema import check_shape
@@ -80,7 +81,8 @@ class Spec:
     title: str = ""
     description: str = ""
     grids: dict[str, Grid] = field(default_factory=dict)
-    fixed: Network | None = None  # all values given: every variant is this network
+    fixed: Network | None = None
+    leaky_slope: float = DEFAULT_LEAKY_SLOPE  # all values given: every variant is this network
 
     @property
     def is_fixed(self) -> bool:
@@ -121,9 +123,13 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
     decimals = int(data.get("decimals", q.get("decimals", 4)))
     if not 1 <= decimals <= 8:
         raise SpecError(f"spec {name}: decimals must be 1 to 8")
+    slope = net.get("leaky_slope", DEFAULT_LEAKY_SLOPE)
+    if isinstance(slope, bool) or not isinstance(slope, int | float) or not 0 < slope < 1:
+        raise SpecError(f"spec {name}: leaky_slope must be a number between 0 and 1, e.g. 0.01")
     spec = Spec(
         name=name, layers=choices, activation=act_choices, loss=loss, bias=bias, ask=list(ask),
         decimals=decimals, title=str(data.get("title", "")), description=str(data.get("description", "")),
+        leaky_slope=float(slope),
     )  # fmt: skip
     given = [k for k in VALUE_KEYS if k in net]
     if given and len(given) < len(VALUE_KEYS) - (1 if bias == "none" else 0):

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .mathtext import to_text
+from .numbers import minus
 
 # C0 and C1 controls (ESC starts every escape sequence; CSI is U+009B), DEL, and the bidi
 # overrides and isolates that make a terminal show text in another order than it is stored.
@@ -67,7 +68,7 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         t.add_column("with numbers")
         t.add_column("result", justify="right", no_wrap=True)
         for s in steps:
-            res = s["result"].replace("-", "−") + ("" if s["id"] in asked else " ·")
+            res = minus(s["result"]) + ("" if s["id"] in asked else " ·")
             sub = to_text(s["substituted"]) + (f"\n[dim]{s['note']}[/dim]" if s.get("note") else "")
             t.add_row(s["id"], to_text(s["formula"]), sub, res)
         con.print(t)
@@ -76,7 +77,7 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         table.add_column(col, justify="left" if col == "parameter" else "right")
     arrow = {"up": "↑", "down": "↓", "same": "="}
     for u in problem["updates"]:
-        cells = [u[k].replace("-", "−") for k in ("old", "gradient", "step", "new")]
+        cells = [minus(u[k]) for k in ("old", "gradient", "step", "new")]
         table.add_row(to_text(u["symbol"]), *cells, arrow[u["direction"]])
     con.print(table)
     con.print(f"[dim]Values rounded to {decimals} decimals, half away from zero. "

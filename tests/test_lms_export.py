@@ -78,7 +78,7 @@ def test_moodle_cloze_parses_with_moodles_grammar_and_encodes_the_key(key: dict[
                 assert code
                 # Moodle takes the first matching answer; the grader names the first rule that fits
                 first_match = next(x for x in mistakes if x.answer - x.tolerance <= m.answer <= x.answer + x.tolerance)
-                assert first_match.feedback.startswith(LABELS[code].capitalize() + ":")
+                assert first_match.feedback.startswith(LABELS[code][:1].upper() + LABELS[code][1:] + ":")
 
 
 def test_every_diagnosable_mistake_of_a_sign_flip_is_an_alternative(key: dict[str, Any]) -> None:

@@ -34,7 +34,8 @@ def cloze(part: Part, mark: int = 1) -> str:
     a = part.accepted
     alts.append(f"%100%{plain(a.mid)}:{plain(a.half)}#Correct (within the rounding the key accepts).")
     for m in part.mistakes:
-        alts.append(f"%0%{plain(m.range.mid)}:{plain(m.range.half)}#{feedback(m.label.capitalize() + ': ' + m.words)}")
+        named = f"{m.label[:1].upper()}{m.label[1:]}: {m.words}"
+        alts.append(f"%0%{plain(m.range.mid)}:{plain(m.range.half)}#{feedback(named)}")
     return "{" + f"{mark}:NUMERICAL:" + "~".join(alts) + "}"
 
 

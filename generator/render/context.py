@@ -13,8 +13,10 @@ from typing import Any
 from markupsafe import Markup
 
 from ..network import bias_name, neuron_name
-from ..numbers import fmt
-from .diagram import minus, network_svg
+from ..numbers import fmt, minus
+from ..solve import problem_steps
+from ..steps import Step
+from .diagram import network_svg
 
 GROUP_TITLES = {
     "forward": "Forward pass",
@@ -35,33 +37,7 @@ GROUP_INTROS = {
     "update": "The new value of every weight and bias after one step.",
 }
 DIRECTION = {"up": "↑ up", "down": "↓ down", "same": "= same"}
-_NEG_NUMBER = re.compile(r"(?<![\w)\]}])-(?=\d|\.\d)")
-_ASIDE = re.compile(r"^(.*\S) \(([a-z][^()]*)\)$")
 _BARE_SUB = re.compile(r"_([A-Za-z0-9])")
-
-
-def math_minus(text: str) -> str:
-    """'(-0.05)·0.25' -> '(−0.05)·0.25': the key's ASCII minus of numbers becomes a real minus."""
-    return _NEG_NUMBER.sub("−", text)
-
-
-def split_top(text: str, sep: str = " = ") -> list[str]:
-    """Split at ``sep`` outside braces, so '\\frac{a = b}{c}' stays whole."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            parts.append(text[start:i])
-            i += len(sep)
-            start = i
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
 
 
 def file_stem(variant: dict[str, Any]) -> str:
@@ -348,26 +324,18 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
     return room
 
 
-def _step(step: dict[str, Any]) -> dict[str, Any]:
-    formula = step["formula"]
-    aside = ""
-    m = _ASIDE.match(formula)
-    if m and " = " in m.group(1):
-        formula, aside = m.group(1), m.group(2)
-    head = split_top(formula)
-    subs = [math_minus(s) for s in split_top(step["substituted"])]
-    if subs and subs[-1] == step["result"]:
-        subs = subs[:-1]  # '0.0902 = 0.0902' says nothing twice
-    lines = [head[1:]] + ([subs] if subs else [])
+def _step(step: Step) -> dict[str, Any]:
+    """A worked step as the key prints it: the record's terms, formatted, nothing parsed."""
+    lines = [list(step.formula)] + ([list(step.numbers)] if step.numbers else [])
     return {
-        "id": step["id"],
-        "asked": bool(step["asked"]),
-        "lhs": head[0],
+        "id": step.id,
+        "asked": step.asked,
+        "lhs": step.lhs,
         "lines": lines,
-        "result": minus(step["result"]),
-        "shown": minus(step.get("shown", "")),
-        "aside": f"{aside[0].upper()}{aside[1:]}." if aside else "",
-        "note": math_minus(step.get("note", "")),
+        "result": minus(step.result),
+        "shown": minus(step.shown),
+        "aside": f"{step.aside[0].upper()}{step.aside[1:]}." if step.aside else "",
+        "note": step.note,
     }
 
 
@@ -381,6 +349,7 @@ def _accepted(a: dict[str, Any]) -> str:
 def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
     problems = []
     for p in variant["problems"]:
+        worked = problem_steps(p, key["decimals"])
         answers = [
             {
                 "id": a["id"],
@@ -398,7 +367,7 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
         rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
-            steps = [_step(s) for s in p["steps"] if s["group"] == group]
+            steps = [_step(s) for s in worked if s.group == group]
             if steps:
                 groups.append({"title": title, "steps": steps})
         updates = [
