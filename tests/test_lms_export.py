@@ -194,6 +194,7 @@ def test_export_command_writes_each_format_and_never_replaces(tmp_path: Path, mo
 
 
 @example("ends in a backslash \\", Decimal(1), Decimal(0))
+@example("\n", Decimal(0), Decimal(0))  # PCRE's $ matches before a final newline
 @example("\\#\\}~{1:NUMERICAL:=1}<b>&amp;", Decimal(-3), Decimal("0.5"))
 @given(
     st.text(min_size=1, max_size=40),

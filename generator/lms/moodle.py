@@ -29,14 +29,14 @@ def feedback(text: str) -> str:
 
     Moodle ends a feedback at an unescaped ``~`` or ``}``, then entity-decodes it once, then
     unescapes ``\\}`` and ``\\#``, and shows the result as HTML. So the text is HTML-escaped twice
-    and ``\\ { } ~ #`` become character references: the parser never sees them, and after the one
+    and ``\\ { } ~ #`` and line breaks become character references: the parser never sees them, and after the one
     decoding they are references that display as the characters themselves.
     """
     out = html.escape(html.escape(text, quote=False), quote=False)
     return "".join(_HIDDEN.get(ch, ch) for ch in out)
 
 
-_HIDDEN = {ch: f"&amp;#{ord(ch)};" for ch in "\\{}~#"}
+_HIDDEN = {ch: f"&amp;#{ord(ch)};" for ch in "\\{}~#\n\r"}  # a newline would end the alternatives early
 
 
 def cloze(part: Part, mark: int = 1) -> str:
