@@ -64,3 +64,25 @@ def to_csv(rows: list[list[str]]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue()
+
+
+def qti_result(key: Mapping[str, Any], student_id: str, code: str, typed: Sequence[str]) -> str:
+    """A QTI 2.1 results report (imsqti_result_v2p1) of one candidate, as OpenOlat or TAO write it."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    ids = key["structure"]["answer_ids"]
+    ident = "v-" + code.replace("-", "")
+    variables = "".join(
+        f'<responseVariable identifier="{aid}" cardinality="single" baseType="float">'
+        f"<candidateResponse><value>{escape(t)}</value></candidateResponse></responseVariable>"
+        for aid, t in zip(ids, typed, strict=True)
+        if t
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<assessmentResult xmlns="http://www.imsglobal.org/xsd/imsqti_result_v2p1">'
+        f'<context sourcedId={quoteattr(student_id)}><sessionIdentifier sourceID="lms" identifier="1"/></context>'
+        '<testResult identifier="test" datestamp="2026-12-01T09:41:00"/>'
+        f'<itemResult identifier="{ident}" datestamp="2026-12-01T09:41:00" sessionStatus="final">'
+        f"{variables}</itemResult></assessmentResult>\n"
+    )

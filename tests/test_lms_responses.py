@@ -16,7 +16,7 @@ from generator.lms.responses import split_blanks, split_parts
 from generator.pack import build_pack
 from generator.spec import load_builtin
 
-from .lms_examples import canvas_rows, moodle_rows, to_csv
+from .lms_examples import canvas_rows, moodle_rows, qti_result, to_csv
 
 STUDENTS = [
     {"first": "Ada", "last": "Lovelace", "email": "ada@uni.example", "idnumber": "s1001", "username": "ada",
@@ -103,6 +103,14 @@ def test_moodle_csv_excel_and_canvas_csv_grade_like_our_csv(tmp_path: Path, key:
     g = grade(tmp_path, key, "canvas", [canvas])
     assert verdicts(g) == reference
     assert [x.submission.identity.get("section") for x in g.graded] == ["A", "A", "B"]
+
+    results = []
+    for s, code, typed in taken(key):
+        results.append(tmp_path / f"result-{s['idnumber']}.xml")
+        results[-1].write_text(qti_result(key, s["idnumber"], code, typed), encoding="utf-8")
+    g = grade(tmp_path, key, "qti", results)
+    by_id = {x.student_id: [(m.id, m.verdict, m.diagnosis) for m in x.marks] for x in g.graded}
+    assert by_id == {s["idnumber"]: reference[f"{s['first']} {s['last']}"] for s, _, _ in taken(key)}
 
 
 def test_two_students_who_drew_the_same_variant_are_both_graded(tmp_path: Path, key: dict[str, Any]) -> None:
@@ -199,3 +207,29 @@ def test_gradebooks_join_the_roster_and_list_absent_students(tmp_path: Path) -> 
     assert by_id["s1004"]["Quiz 1 (42)"] == ""
     assert by_id["s1004"]["Feedback"].startswith("absent")
     assert len(moodle) == 4
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "lms-examples"
+
+
+@pytest.mark.parametrize("report", ["moodle-responses.csv", "canvas-student-analysis.csv"])
+def test_the_documented_examples_grade_to_the_documented_gradebooks(tmp_path: Path, report: str) -> None:
+    """docs/lms-examples: the responses of docs/lms.md give exactly the gradebooks shown there."""
+    run = grade_files(
+        EXAMPLES / "quiz1.json", [EXAMPLES / report], tmp_path / "g", pdf=False,
+        gradebooks=("canvas", "moodle"), assignment="Quiz 1 (42)",
+    )  # fmt: skip
+    assert not run.grading.issues
+    moodle = (tmp_path / "g" / "gradebook-moodle.csv").read_text(encoding="utf-8")
+    assert moodle == (EXAMPLES / "gradebook-moodle.csv").read_text(encoding="utf-8")
+    canvas = list(csv.reader((tmp_path / "g" / "gradebook-canvas.csv").open(encoding="utf-8")))
+    documented = list(csv.reader((EXAMPLES / "gradebook-canvas.csv").open(encoding="utf-8")))
+    if report.startswith("canvas"):  # the Canvas report also carries the Canvas user ids
+        assert [r[1] for r in canvas[2:]] == ["501", "502", "503", ""]
+        canvas = canvas[:2] + [[*r[:1], "", *r[2:]] for r in canvas[2:]]
+    assert canvas == documented
+
+
+def test_the_documented_qti_result_grades(tmp_path: Path) -> None:
+    run = grade_files(EXAMPLES / "quiz1.json", [EXAMPLES / "qti-result-s1002.xml"], tmp_path / "g", pdf=False)
+    assert [(g.student_id, g.score, g.max_score) for g in run.grading.graded] == [("s1002", 13, 13)]

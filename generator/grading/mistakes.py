@@ -294,40 +294,52 @@ LABELS: dict[str, str] = {r.code: r.label for r in RULES}
 WORDS: dict[str, str] = {r.code: r.words for r in RULES}
 
 
-def candidates(st: Structure, nid: str) -> list[tuple[str, dict[str, Node]]]:
-    """Each applicable (code, patch) for answer ``nid``, in rule order; cached per pack structure."""
-    cache: dict[str, list[tuple[str, dict[str, Node]]]] = st.cache.setdefault("rules", {})
-    found = cache.get(nid)
+def candidates(st: Structure, nid: str, region: tuple[str, ...] | None = None) -> list[tuple[str, dict[str, Node]]]:
+    """Each applicable (code, patch) for answer ``nid``, in rule order; cached per pack structure.
+
+    ``region``: the quantities between ``nid`` and the student's written answers (the
+    structure's not-asked ones, plus any asked answer left blank); the rules act there too.
+    """
+    region = st.region[nid] if region is None else region
+    cache: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, Node]]]] = st.cache.setdefault("rules", {})
+    found = cache.get((nid, region))
     if found is not None:
         return found
     g = st.graph
     out: list[tuple[str, dict[str, Node]]] = []
     for rule in RULES:
         for alt in rule.alternatives:
-            sites = [nid] if alt.target_only else [nid, *st.region[nid]]
+            sites = [nid] if alt.target_only else [nid, *region]
             patch: dict[str, Node] = {}
             for sid in sites:
                 for node in alt.rewrite(st.by_id[sid], g) or ():
                     patch[node.id] = node
             if patch:
                 out.append((rule.code, patch))
-    cache[nid] = out
+    cache[(nid, region)] = out
     return out
 
 
-def diagnose(own: OwnValues, node: Node, value: float, honest: Interval) -> str:
+def diagnose(own: OwnValues, node: Node, value: float, honest: Interval, region: tuple[str, ...] | None = None) -> str:
     """The code of the first wrong rule whose result (from the student's own earlier values) fits ``value``.
 
     ``honest`` is the right rule's interval from the same values: a rule whose interval meets
-    it cannot be told apart from a correct computation here, so it is skipped.
+    it cannot be told apart from a correct computation here, so it is skipped; and when two
+    different rules fit ``value``, neither is named. ``region``
+    (see ``candidates``) lets a rule act on blank answers the student computed but did not write.
     """
-    for code, patch in candidates(own.st, node.id):
+    found = ""
+    for code, patch in candidates(own.st, node.id, region):
+        if code == found:
+            continue
         lo, hi = PatchedValues(own, patch).at(node)
         if lo <= honest[1] and honest[0] <= hi:
             continue
         if lo <= value <= hi:
-            return code
-    return ""
+            if found:
+                return ""  # two different mistakes give this number here: naming one would be a coin flip
+            found = code
+    return found
 
 
 def explain(code: str) -> str:

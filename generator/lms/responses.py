@@ -10,6 +10,8 @@
   score. The variant comes from the code in the question text; a fill-in-multiple-blanks
   response lists the blanks in order, separated by commas (a comma typed by the student is
   written as "\\,").
+- QTI 2.1 results reports (``assessmentResult`` XML, one candidate per file): the variant from
+  the item identifier ``v-<code>``, the answers by response identifier (the answer ids).
 
 A variant an LMS drew at random is not the roster's: these submissions are ``drawn``, so
 the grader matches students by the LMS identity and lets two students share a variant.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -27,7 +30,7 @@ from typing import Any
 from ..answer_key import normalize_code
 from ..grading.submissions import Issue, Submission
 from ..textfile import decode, delimiter_of, read_rows
-from .model import CODE_IN_TEXT
+from .codes import CODE_IN_TEXT
 
 MOODLE_RESPONSE = re.compile(r"^response\s+(\d+)$", re.IGNORECASE)
 CANVAS_QUESTION = re.compile(r"^(\d+):\s?(.*)$", re.S)
@@ -66,6 +69,8 @@ def kind(header: Sequence[str]) -> str:
 
 def sniff(path: Path) -> str:
     """The kind of LMS export ``path`` is, reading only what is needed; '' when it is none."""
+    if path.suffix.lower() == ".xml":
+        return "qti" if _qti_root(path) is not None else ""
     if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
         return ""
     try:
@@ -206,6 +211,46 @@ def read_canvas(path: Path, rows: list[list[str]], key: Mapping[str, Any]) -> It
                              drawn=True, identity=identity)  # fmt: skip
 
 
+QTI_RESULT = "{http://www.imsglobal.org/xsd/imsqti_result_v2p1}"
+
+
+def _qti_root(path: Path) -> ET.Element | None:
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError):
+        return None
+    return root if root.tag == f"{QTI_RESULT}assessmentResult" else None
+
+
+def read_qti_results(path: Path, key: Mapping[str, Any]) -> Iterator[Submission | Issue]:
+    """A QTI 2.1 results report (``assessmentResult``): the candidate from ``context/@sourcedId``,
+    the variant from the item identifier ``v-<code>`` that ``export --format qti21`` wrote."""
+    root = _qti_root(path)
+    if root is None:
+        yield Issue(str(path), "unreadable_file", f"{path}: not a QTI 2.1 results report")
+        return
+    ctx = root.find(f"{QTI_RESULT}context")
+    sid = (ctx.get("sourcedId") or "").strip() if ctx is not None else ""
+    codes = {"V-" + normalize_code(v["variant"]): v["variant"] for v in key["variants"]}
+    for n, item in enumerate(root.findall(f"{QTI_RESULT}itemResult"), start=1):
+        where = f"{path} item {n}"
+        code = codes.get((item.get("identifier") or "").upper())
+        if code is None:
+            yield Issue(where, "unknown_variant", f"{where}: item {item.get('identifier')!r} is not a variant of "
+                        "this key; is this the test exported from this key?")  # fmt: skip
+            continue
+        answers: dict[str, object] = {}
+        for var in item.findall(f"{QTI_RESULT}responseVariable"):
+            value = var.find(f"{QTI_RESULT}candidateResponse/{QTI_RESULT}value")
+            answers[var.get("identifier") or ""] = "" if value is None else (value.text or "")
+        yield Submission(
+            where, str(path), code, sid, "", answers, drawn=True, identity={"sourcedid": sid} if sid else {}
+        )
+
+
+READERS = {"moodle": read_moodle, "canvas": read_canvas}
+
+
 def read_lms_files(
     paths: Iterable[str | Path], key: Mapping[str, Any]
 ) -> tuple[list[Submission], list[Issue], list[str | Path]]:
@@ -219,7 +264,7 @@ def read_lms_files(
         if not what:
             rest.append(raw)
             continue
-        reader = read_moodle if what == "moodle" else read_canvas
-        for item in reader(p, table(p), key):
+        found = read_qti_results(p, key) if what == "qti" else READERS[what](p, table(p), key)
+        for item in found:
             (subs if isinstance(item, Submission) else issues).append(item)  # type: ignore[arg-type]
     return subs, issues, rest
