@@ -10,7 +10,7 @@ demand by ``worked.py``.
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 from msgspec import Meta, Struct, field
@@ -29,7 +29,7 @@ Kind = Literal["z", "a", "loss", "dL_da", "dact", "delta", "grad_w", "grad_b", "
 Interval = tuple[float, float]
 
 
-class NetworkRecord(Struct, frozen=True, gc=False):
+class NetworkRecord(Struct, frozen=True, omit_defaults=True, gc=False):
     """One problem's network as stored: sizes, conventions and every given value."""
 
     layers: list[int]
@@ -41,6 +41,7 @@ class NetworkRecord(Struct, frozen=True, gc=False):
     targets: list[float]
     weights: list[list[list[float]]]
     biases: list[list[float]]
+    leaky_slope: float | None = None  # only with leaky_relu
 
     @classmethod
     def of(cls, net: Network) -> NetworkRecord:
@@ -48,15 +49,17 @@ class NetworkRecord(Struct, frozen=True, gc=False):
             layers=list(net.layers), activation=list(net.activation), loss=net.loss, bias=net.bias,
             learning_rate=net.learning_rate, inputs=list(net.inputs), targets=list(net.targets),
             weights=[[list(row) for row in m] for m in net.weights], biases=[list(b) for b in net.biases],
+            leaky_slope=net.leaky_slope if "leaky_relu" in net.activation else None,
         )  # fmt: skip
 
     def network(self) -> Network:
         """The validated Network (SpecError naming the first inconsistency)."""
+        extra = {} if self.leaky_slope is None else {"leaky_slope": self.leaky_slope}
         net = Network(
             layers=tuple(self.layers), activation=tuple(self.activation), loss=self.loss, bias=self.bias,
             learning_rate=self.learning_rate, inputs=tuple(self.inputs), targets=tuple(self.targets),
             weights=tuple(tuple(tuple(row) for row in m) for m in self.weights),
-            biases=tuple(tuple(b) for b in self.biases),
+            biases=tuple(tuple(b) for b in self.biases), **extra,
         )  # fmt: skip
         net.validate()
         return net
@@ -78,8 +81,13 @@ class Problem(Struct, frozen=True, gc=False):
 
 
 class Student(Struct, frozen=True, gc=False):
+    """A roster student; email, username and section only when the roster has them (docs/lms.md)."""
+
     id: Annotated[str, Meta(min_length=1)]
     name: str = ""
+    email: str | None = None
+    username: str | None = None
+    section: str | None = None
 
 
 class Variant(Struct, frozen=True, gc=False):
@@ -98,7 +106,7 @@ class Tolerance(Struct, frozen=True):
     description: str = ""
 
 
-class KeyStructure(Struct, frozen=True):
+class KeyStructure(Struct, frozen=True, omit_defaults=True):
     """What every variant of a pack shares."""
 
     layers: list[int]
@@ -107,6 +115,7 @@ class KeyStructure(Struct, frozen=True):
     bias: str
     answer_ids: Annotated[list[AnswerId], Meta(min_length=1)]
     ask: list[str] = field(default_factory=list)
+    leaky_slope: float | None = None  # only with leaky_relu
 
 
 class Key(Struct, frozen=True, kw_only=True, tag_field="version", tag=2):
@@ -164,7 +173,9 @@ class WorkedAnswer(Struct, frozen=True, gc=False):
     accepted: Accepted
 
 
-class Step(Struct, frozen=True, omit_defaults=True, gc=False):
+class StepRecord(Struct, frozen=True, omit_defaults=True, gc=False):
+    """A worked step flattened to text (``steps.Step.to_dict``): what version 1 stored."""
+
     id: AnswerId
     group: Group
     kind: str
@@ -175,6 +186,11 @@ class Step(Struct, frozen=True, omit_defaults=True, gc=False):
     result: DecimalString
     shown: str = ""  # what the rounded numbers on the line give, when that differs from result
     note: str = ""
+
+    @classmethod
+    def of(cls, step: Any) -> StepRecord:
+        """From a ``steps.Step`` record."""
+        return msgspec.convert(step.to_dict(), cls)
 
 
 class GivenValue(Struct, frozen=True, gc=False):
@@ -211,7 +227,7 @@ class WorkedProblem(Struct, frozen=True, gc=False):
     description: Description
     given: list[GivenValue]
     answers: Annotated[list[WorkedAnswer], Meta(min_length=1)]
-    steps: list[Step]
+    steps: list[StepRecord]
     updates: list[Update]
 
     def compact(self) -> Problem:

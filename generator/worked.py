@@ -15,11 +15,17 @@ import msgspec
 from .answer_key import accepted_range
 from .network import SpecError
 from .records import Accepted, Key, Problem, WorkedAnswer, WorkedProblem
-from .solve import problem_record, solve
+from .solve import problem_record, solve, worked_steps
+from .steps import Step
 
 
 def worked(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> WorkedProblem:
     """The full record of ``problem`` (what version 1 stored and ``solve --json`` prints)."""
+    return work_out(problem, decimals, answer_ids)[0]
+
+
+def work_out(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> tuple[WorkedProblem, list[Step]]:
+    """The full record and the worked steps as records (for renderers: nothing to parse), solved once."""
     try:
         sol = solve(problem.network.network(), decimals)
     except ArithmeticError:  # a hand-edited network of absurd values: e^z beyond any exam
@@ -35,7 +41,8 @@ def worked(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> Worked
         answers.append(msgspec.structs.replace(
             a, exact=s.exact, rounded=s.rounded, accepted=Accepted(first, last, s.accepted),
         ))  # fmt: skip
-    return msgspec.structs.replace(derived, network=problem.network, answers=answers)
+    steps = worked_steps(sol, frozenset(answer_ids))
+    return msgspec.structs.replace(derived, network=problem.network, answers=answers), steps
 
 
 def worked_of(key: Key, problem: Problem) -> WorkedProblem:

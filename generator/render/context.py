@@ -12,11 +12,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..graph import weight_id
 from ..network import bias_name, neuron_name
-from ..numbers import fmt
-from ..records import GivenValue, Key, Step, Variant, WorkedAnswer, WorkedProblem
-from ..worked import worked_of
-from .diagram import minus, network_svg
+from ..numbers import fmt, minus
+from ..records import GivenValue, Key, Variant, WorkedAnswer, WorkedProblem
+from ..steps import Step
+from ..worked import work_out, worked_of
+from .diagram import network_svg
 
 GROUP_TITLES = {
     "forward": "Forward pass",
@@ -37,33 +39,7 @@ GROUP_INTROS = {
     "update": "The new value of every weight and bias after one step.",
 }
 DIRECTION = {"up": "↑ up", "down": "↓ down", "same": "= same"}
-_NEG_NUMBER = re.compile(r"(?<![\w)\]}])-(?=\d|\.\d)")
-_ASIDE = re.compile(r"^(.*\S) \(([a-z][^()]*)\)$")
 _BARE_SUB = re.compile(r"_([A-Za-z0-9])")
-
-
-def math_minus(text: str) -> str:
-    """'(-0.05)·0.25' -> '(−0.05)·0.25': the key's ASCII minus of numbers becomes a real minus."""
-    return _NEG_NUMBER.sub("−", text)
-
-
-def split_top(text: str, sep: str = " = ") -> list[str]:
-    """Split at ``sep`` outside braces, so '\\frac{a = b}{c}' stays whole."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            parts.append(text[start:i])
-            i += len(sep)
-            start = i
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
 
 
 def file_stem(variant: Variant) -> str:
@@ -128,27 +104,17 @@ def _conventions(problem: WorkedProblem) -> dict[str, Any]:
 
 
 # The worksheet's question head: the symbol already names the neuron or weight, so one short word
-# says what it is (the full label stays in the answer field's tooltip). Longest prefix first.
-SHORT_WORDS = (
-    ("grad_w_", "gradient"),
-    ("grad_b", "gradient"),
-    ("new_w_", "updated"),
-    ("new_b", "updated"),
-    ("dL_da_", "chain factor"),
-    ("dact_", "derivative"),
-    ("delta_", "delta"),
-    ("loss", "loss"),
-    ("z_", "net input"),
-    ("a_", "activation"),
-)
+# says what it is (the full label stays in the answer field's tooltip). By the key's quantity.kind.
+SHORT_WORDS = {
+    "grad_w": "gradient", "grad_b": "gradient", "new_w": "updated", "new_b": "updated",
+    "dL_da": "chain factor", "dact": "derivative", "delta": "delta", "loss": "loss",
+    "z": "net input", "a": "activation",
+}  # fmt: skip
 
 
-def short_word(answer_id: str, label: str) -> str:
-    """'grad_w_h1_1_h2_1' -> 'gradient': the word printed beside the symbol on the worksheet."""
-    for prefix, word in SHORT_WORDS:
-        if answer_id.startswith(prefix):
-            return word
-    return label
+def short_word(kind: str, label: str) -> str:
+    """'grad_w' -> 'gradient': the word printed beside the symbol on the worksheet."""
+    return SHORT_WORDS.get(kind, label)
 
 
 def _braced(text: str) -> str:
@@ -176,7 +142,7 @@ def given_tables(problem: WorkedProblem) -> dict[str, Any]:
         rows = []
         for j in range(layers[l]):
             to = neuron_name(layers, l, j + 1)
-            cells = [val(f"w_{s}_{to}") for s in sources]
+            cells = [val(weight_id(layers, l, j + 1, i + 1)) for i in range(len(sources))]
             rows.append({
                 "name": _name_tex(to),
                 "cells": cells,
@@ -218,15 +184,10 @@ def _field_name(problem: WorkedProblem, answer_id: str) -> str:
     return answer_id if problem.number == 1 else f"p{problem.number}_{answer_id}"
 
 
-def worked_problems(key: Key, variant: Variant) -> list[WorkedProblem]:
-    """The variant's problems with their worked solutions, derived from the stored networks."""
-    return [worked_of(key, p) for p in variant.problems]
-
-
 def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
     d = key.decimals
     problems = []
-    worked = worked_problems(key, variant)
+    worked = [worked_of(key, p) for p in variant.problems]
     for p in worked:
         sections = []
         for groups, title in SECTIONS:
@@ -239,7 +200,7 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
                     "field": _field_name(p, a.id),
                     "symbol": a.symbol,
                     "label": a.label,
-                    "word": short_word(a.id, a.label),
+                    "word": short_word(a.quantity.kind, a.label),
                 }
                 for a in answers
             ]
@@ -355,25 +316,17 @@ def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper
 
 
 def _step(step: Step) -> dict[str, Any]:
-    formula = step.formula
-    aside = ""
-    m = _ASIDE.match(formula)
-    if m and " = " in m.group(1):
-        formula, aside = m.group(1), m.group(2)
-    head = split_top(formula)
-    subs = [math_minus(s) for s in split_top(step.substituted)]
-    if subs and subs[-1] == step.result:
-        subs = subs[:-1]  # '0.0902 = 0.0902' says nothing twice
-    lines = [head[1:]] + ([subs] if subs else [])
+    """A worked step as the key prints it: the record's terms, formatted, nothing parsed."""
+    lines = [list(step.formula)] + ([list(step.numbers)] if step.numbers else [])
     return {
         "id": step.id,
         "asked": step.asked,
-        "lhs": head[0],
+        "lhs": step.lhs,
         "lines": lines,
         "result": minus(step.result),
         "shown": minus(step.shown),
-        "aside": f"{aside[0].upper()}{aside[1:]}." if aside else "",
-        "note": math_minus(step.note),
+        "aside": f"{step.aside[0].upper()}{step.aside[1:]}." if step.aside else "",
+        "note": step.note,
     }
 
 
@@ -386,7 +339,8 @@ def _accepted(a: WorkedAnswer) -> str:
 
 def key_context(key: Key, variant: Variant) -> dict[str, Any]:
     problems = []
-    for p in worked_problems(key, variant):
+    for stored in variant.problems:
+        p, worked = work_out(stored, key.decimals, key.structure.answer_ids)
         answers = [
             {
                 "id": a.id,
@@ -404,7 +358,7 @@ def key_context(key: Key, variant: Variant) -> dict[str, Any]:
         rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
-            steps = [_step(s) for s in p.steps if s.group == group]
+            steps = [_step(s) for s in worked if s.group == group]
             if steps:
                 groups.append({"title": title, "steps": steps})
         updates = [
