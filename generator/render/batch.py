@@ -107,7 +107,7 @@ def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tupl
     from .pdf import engine
 
     eng = engine()
-    html = render_template("answer-key.html.j2", **key_context(key, variant))
+    html = render_template("answer-key.html.j2", **key_context(key, variant, paper))
     return eng.render(html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True)
 
 

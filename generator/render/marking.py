@@ -55,12 +55,28 @@ def _who(variant: dict[str, Any]) -> str:
     return " · ".join(str(s) for s in (student.get("name"), student.get("id")) if s)
 
 
-def _problem(p: dict[str, Any], paper: str) -> dict[str, Any]:
-    entries = [{"id": a["id"], "value": minus(a["rounded"]), "range": accepted_range(a)} for a in p["answers"]]
+def answers_table(p: dict[str, Any], paper: str, *, hand: bool = False) -> dict[str, Any]:
+    """The answers of problem ``p`` in columns that read down, with widths that fit the text width.
+
+    ``hand`` adds the value a student gets who rounds every value from the start, where it
+    differs from the answer (the worked solution's rounding notes, in one column).
+    """
+    entries = [
+        {
+            "id": a["id"],
+            "value": minus(a["rounded"]),
+            "range": accepted_range(a),
+            "hand": minus(a["hand_rounded"]) if hand and a.get("hand_rounded", a["rounded"]) != a["rounded"] else "",
+        }
+        for a in p["answers"]
+    ]
     w_id = max(_width(e["id"], _ID_PT) for e in entries)
     w_value = max(_width(e["value"], _VALUE_PT, bold=True) for e in entries)
     w_range = max((_width(e["range"], _RANGE_PT) for e in entries if e["range"]), default=0.0)
-    group = w_id + w_value + w_range
+    w_hand = max((_width(e["hand"], _RANGE_PT) for e in entries if e["hand"]), default=0.0)
+    if w_hand:
+        w_hand = max(w_hand, _width("rounded", _RANGE_PT))
+    group = w_id + w_value + w_range + w_hand
     width = TEXT_WIDTH.get(paper, TEXT_WIDTH["a4"])
     per_row = max(1, min(4, int((width + _GAP) // (group + _GAP))))
     height = -(-len(entries) // per_row)
@@ -76,10 +92,12 @@ def _problem(p: dict[str, Any], paper: str) -> dict[str, Any]:
             "id": f"{w_id:.1f}mm",
             "value": f"{w_value:.1f}mm",
             "range": f"{w_range:.1f}mm",
+            "hand": f"{w_hand:.1f}mm",
             "gap": f"{gap:.1f}mm",
             "table": f"{per_row * group + (per_row - 1) * gap:.1f}mm",
         },
         "has_range": w_range > 0,
+        "has_hand": w_hand > 0,
     }
 
 
@@ -108,7 +126,7 @@ def _block(group: list[dict[str, Any]], total: int, paper: str) -> dict[str, Any
         "codes": codes if len(group) <= LIST_CODES else codes[:1],
         "more": max(0, len(group) - LIST_CODES) if len(group) > LIST_CODES else 0,
         "summary": summary,
-        "problems": [_problem(p, paper) for p in first["problems"]],
+        "problems": [answers_table(p, paper) for p in first["problems"]],
         "multi": len(first["problems"]) > 1,
     }
 
