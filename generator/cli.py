@@ -162,10 +162,12 @@ def generate(**opts: Any) -> None:
 def _register_optional() -> None:
     """Commands that live beside their library (render: key; grading: grade)."""
     from .grading.command import grade
+    from .lms.command import export
     from .render.command import key
 
     cli.add_command(key)
     cli.add_command(grade)
+    cli.add_command(export)
 
 
 _register_optional()
