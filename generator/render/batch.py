@@ -125,6 +125,18 @@ def render_marking(
     return eng.render(html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True)
 
 
+def _culprit(job: MarkJob) -> str:
+    """The student(s) whose block of a failed marking-key chunk cannot be laid out."""
+    from .marking import marking_context
+
+    for group in job.groups:
+        try:
+            render_template("marking-key.html.j2", **marking_context(_state["header"], [group], total=job.total))
+        except Exception:
+            return " and ".join(describe(v) for v in group[:3]) + (" and others" if len(group) > 3 else "")
+    return "variants " + ", ".join(g[0]["variant"] for g in job.groups)
+
+
 def _run(job: Job | MarkJob) -> Done:
     if isinstance(job, MarkJob):
         try:
@@ -133,10 +145,7 @@ def _run(job: Job | MarkJob) -> Done:
             )
             Path(job.path).write_bytes(mk)
         except Exception as e:
-            codes = ", ".join(v["variant"] for g in job.groups for v in g[:1])
-            raise RenderError(
-                f"could not render the marking key of variants {codes}: {type(e).__name__}: {e}"
-            ) from None
+            raise RenderError(f"could not render the marking key of {_culprit(job)}: {type(e).__name__}: {e}") from None
         return Done(job.index, 0, mk_pages, job.advance, marking=True)
     try:
         ws_pages = ak_pages = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .diagram import minus
+from ..numbers import minus
 
 # Variants per marking-key document: small variants share pages within a chunk, and
 # chunks render in parallel and stream into the print file like worksheets do.
@@ -44,9 +44,7 @@ def accepted_range(a: dict[str, Any]) -> str:
 def _signature(variant: dict[str, Any]) -> tuple[Any, ...]:
     """Variants with equal signatures have the same questions and accepted answers."""
     return tuple(
-        (a["id"], a["rounded"], a["accepted"]["from"], a["accepted"]["to"])
-        for p in variant["problems"]
-        for a in p["answers"]
+        (a.get("id"), a.get("rounded"), str(a.get("accepted"))) for p in variant["problems"] for a in p["answers"]
     )
 
 
