@@ -77,6 +77,7 @@ class Spec:
     description: str = ""
     grids: dict[str, Grid] = field(default_factory=dict)
     fixed: Network | None = None  # all values given: every variant is this network
+    answer_sheet: list[str] | None = None  # [answer_sheet]: print one; [] every asked answer, else these ids
 
     @property
     def is_fixed(self) -> bool:
@@ -87,7 +88,7 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
     net = data.get("network")
     if not isinstance(net, dict):
         raise SpecError(f"spec {name} has no [network] table; add layers, activation, loss and bias")
-    unknown = set(data) - {"network", "values", "questions", "title", "description", "decimals"}
+    unknown = set(data) - {"network", "values", "questions", "title", "description", "decimals", "answer_sheet"}
     if unknown:
         raise SpecError(f"spec {name}: unknown section(s) {', '.join(sorted(unknown))}")
     if "layers" not in net:
@@ -120,6 +121,12 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
         name=name, layers=choices, activation=act_choices, loss=loss, bias=bias, ask=list(ask),
         decimals=decimals, title=str(data.get("title", "")), description=str(data.get("description", "")),
     )  # fmt: skip
+    sheet = data.get("answer_sheet")
+    if sheet is not None:
+        ids = sheet.get("ids", []) if isinstance(sheet, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise SpecError(f'spec {name}: [answer_sheet] takes ids = ["z_h1", ...] (or no ids: every answer)')
+        spec.answer_sheet = list(ids)
     given = [k for k in VALUE_KEYS if k in net]
     if given and len(given) < len(VALUE_KEYS) - (1 if bias == "none" else 0):
         missing = [k for k in VALUE_KEYS if k not in net and not (k == "biases" and bias == "none")]

@@ -60,6 +60,7 @@ def generate_pack(
     no_pdf: bool,
     jobs: int | None,
     force: bool,
+    answer_sheet: bool = False,
     echo: Callable[[str], None] = print,
 ) -> str:
     """Build and write a whole pack; returns the closing report. Nothing is written on error."""
@@ -99,6 +100,15 @@ def generate_pack(
                     key, tmp, paper=paper, duplex=duplex, key_per_student=key_per_student, jobs=jobs,
                     progress=lambda k: bar.advance(task, k),
                 )  # fmt: skip
+                if answer_sheet or spec.answer_sheet is not None:
+                    from .render.context import unique_stems
+                    from .sheet.render import write_answer_sheets
+
+                    task = bar.add_task("Answer sheets", total=n)
+                    write_answer_sheets(
+                        key, tmp, unique_stems(key["variants"]), paper=paper, ids=spec.answer_sheet or None,
+                        progress=lambda k: bar.advance(task, k),
+                    )  # fmt: skip
             _swap_in(tmp, pack_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -118,6 +128,8 @@ def generate_pack(
         for name in ("worksheets.pdf", "answer-key.pdf"):
             if (pack_dir / name).exists():
                 lines.append(f"  {'print file' if name == 'worksheets.pdf' else 'answer key'}   {pack_dir / name}")
+        if (pack_dir / "answer-sheets.pdf").exists():
+            lines.append(f"  answer sheets {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
     return "\n".join(lines)
 
 

@@ -130,6 +130,8 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
         first_source[norm] = sub.source
         entries: dict[str, Entry] = {}
         for name, raw in sub.answers.items():
+            if name.startswith(("flag:", "scan:")):  # added by scan; its flagged answers are "?" (unreadable)
+                continue
             aid = resolved.get(name, "")
             if aid == "":
                 aid = resolved[name] = index.ids.get(answer_id_key(name))

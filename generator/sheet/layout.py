@@ -99,7 +99,10 @@ def _block(aid: str, label: str, x: float, y: float, int_digits: int, decimals: 
         cx += PITCH
     width = cx - PITCH / 2 - x + 0.5
     height = LABEL_HEIGHT + CELL_HEIGHT + 3.0 + 10 * PITCH
-    point = [round(x + RADIUS + 0.5 + PITCH * (1 + int_digits) - PITCH / 2 + POINT_GAP / 2, 2), round(y + LABEL_HEIGHT + CELL_HEIGHT - 2, 2)]
+    point = [
+        round(x + RADIUS + 0.5 + PITCH * (1 + int_digits) - PITCH / 2 + POINT_GAP / 2, 2),
+        round(y + LABEL_HEIGHT + CELL_HEIGHT - 2, 2),
+    ]
     return {
         "id": aid,
         "label": label,
@@ -163,8 +166,12 @@ def build_layout(key: Mapping[str, Any], paper: str = "a4", ids: Sequence[str] |
         "page_size": [w, h],
         "decimals": decimals,
         "corner_marks": {"size": MARK_SIZE, "marks": marks},
-        "qr": {"x": round(w - MARGIN - qr_side, 2), "y": MARGIN, "size": qr_side, "text": f"{QR_PREFIX}|pack|variant|page"},
+        "qr": {
+            "x": round(w - MARGIN - qr_side, 2),
+            "y": MARGIN,
+            "size": qr_side,
+            "text": f"{QR_PREFIX}|pack|variant|page",
+        },
         "pages": pages,
         "sheets": sheets,
     }
-

@@ -82,7 +82,11 @@ def _render(key: Mapping[str, Any], layout: Mapping[str, Any], variant: Mapping[
     ctx = sheet_context(key, layout, variant)
     html = render_template("answer-sheet.html.j2", part=part, **ctx)
     w, h = layout["page_size"]
-    css = [eng.css("base.css"), eng.css("answer-sheet.css"), eng.css("sheet-page", f"@page {{ size: {w}pt {h}pt; margin: 0 }}")]
+    css = [
+        eng.css("base.css"),
+        eng.css("answer-sheet.css"),
+        eng.css("sheet-page", f"@page {{ size: {w}pt {h}pt; margin: 0 }}"),
+    ]
     meta = {"BackpropExamPack": str(key["pack"])}
     if part == "overlay":
         meta["BackpropExamVariant"] = str(variant["variant"])
@@ -113,7 +117,8 @@ class SheetPrinter:
         for base, top in zip(self._static.pages, stamp.pages, strict=True):
             page = writer.add_page(base)
             page.merge_page(top)
-        writer.add_metadata({"/Title": f"Answer sheet {variant['variant']}", "/BackpropExamVariant": str(variant["variant"]),
+        code = str(variant["variant"])
+        writer.add_metadata({"/Title": f"Answer sheet {code}", "/BackpropExamVariant": code,
                              "/BackpropExamPack": str(self.key["pack"])})  # fmt: skip
         out = io.BytesIO()
         writer.write(out)
@@ -129,7 +134,7 @@ def write_answer_sheets(
     ids: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """``dest/answer-sheets/<stem>.pdf`` per variant, ``dest/answer-sheets.pdf`` and ``dest/answer-sheet-layout.json``."""
+    """``answer-sheets/<stem>.pdf`` per variant, ``answer-sheets.pdf`` and ``answer-sheet-layout.json`` in ``dest``."""
     from ..render.merge import PrintFile
 
     layout = build_layout(key, paper, ids)
