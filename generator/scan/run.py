@@ -137,7 +137,7 @@ def _gather(
         same = all(sheet.reads[r.id].value == r.value and sheet.reads[r.id].flag == r.flag for r in res.reads)
         issues.append(ScanIssue(file, page, "duplicate", (
             f"{res.ref.where}: a second scan of variant {v['variant']} page {res.page} (first: {first}); "
-            + ("it reads the same, ignored" if same else "it reads DIFFERENTLY; the first one counts, check which is right")
+            + ("it reads the same, ignored" if same else "it reads DIFFERENTLY; the first counts, check which is right")
         )))  # fmt: skip
         return
     seen[(norm, res.page)] = res.ref.where
