@@ -106,7 +106,7 @@ def generate_pack(
 
                     task = bar.add_task("Answer sheets", total=n)
                     write_answer_sheets(
-                        key, tmp, unique_stems(key["variants"]), paper=paper, ids=spec.answer_sheet or None,
+                        key, tmp, unique_stems(key["variants"]), paper=paper, ids=spec.answer_sheet or None, jobs=jobs,
                         progress=lambda k: bar.advance(task, k),
                     )  # fmt: skip
             _swap_in(tmp, pack_dir)
