@@ -10,7 +10,8 @@ student's answers from the layout, and scans two sets:
 - noisy: pen and pencil marks, off-centre and partial ones, erased-pencil traces; 150, 200 and
   300 dpi; skew up to ±3°, ±2 % scale, shift, blur, noise, darker or lighter scanners, JPEG,
   every fourth page upside down; and 0.2 % of columns given a deliberately ambiguous mark (two
-  marks, a faint one, an erased and re-marked one), which must be flagged. Targets: ≥ 99.5 %
+  marks, a faint one, an erased and re-marked one), which must be flagged or, where the
+  paper still shows one clear mark, read as that mark. Targets: ≥ 99.5 % of the plain marks
   read right, 0 misread without a flag.
 
 A digit is one column of one answer. An answer whose number is read right counts all its
@@ -78,7 +79,8 @@ def make_scans(key: dict[str, Any], d: Path, out: Path, noisy: bool, seed: int) 
 
 def count(key: dict[str, Any], result: Any, tricky: dict[str, set[str]]) -> dict[str, int]:
     want = {v["variant"]: {a["id"]: a["rounded"] for a in v["problems"][0]["answers"]} for v in key["variants"]}
-    c = {"digits": 0, "right": 0, "flagged": 0, "misread": 0, "flagged_ambiguous": 0, "ambiguous": 0, "sheets": 0}
+    c = {"digits": 0, "right": 0, "flagged": 0, "misread": 0, "flagged_ambiguous": 0, "ambiguous": 0, "sheets": 0,
+         "plain": 0, "plain_right": 0}  # fmt: skip
     for s in result.sheets:
         c["sheets"] += 1
         for aid, r in s.reads.items():
@@ -87,11 +89,13 @@ def count(key: dict[str, Any], result: Any, tricky: dict[str, set[str]]) -> dict
             c["digits"] += cols
             amb = aid in tricky.get(s.variant, set())
             c["ambiguous"] += cols if amb else 0
+            c["plain"] += 0 if amb else cols
             if r.flag:
                 c["flagged"] += cols
                 c["flagged_ambiguous"] += cols if amb else 0
             elif r.value and Decimal(r.value) == Decimal(truth):
                 c["right"] += cols
+                c["plain_right"] += 0 if amb else cols
             else:
                 a, b = f"{Decimal(truth):+.4f}", f"{Decimal(r.value or '0'):+.4f}"
                 c["misread"] += max(1, sum(x != y for x, y in zip(a, b, strict=False)))
@@ -102,7 +106,8 @@ def report(name: str, c: dict[str, int]) -> None:
     n = max(1, c["digits"])
     print(f"{name}: {c['sheets']} sheets, {c['digits']} digits: read right {c['right']} ({100 * c['right'] / n:.2f} %), "
           f"flagged {c['flagged']} ({100 * c['flagged'] / n:.2f} %; {c['flagged_ambiguous']} of them on the "
-          f"{c['ambiguous']} deliberately ambiguous), misread without a flag {c['misread']}")  # fmt: skip
+          f"{c['ambiguous']} deliberately ambiguous), misread without a flag {c['misread']}; "
+          f"plain marks (not deliberately ambiguous): {100 * c['plain_right'] / max(1, c['plain']):.2f} % read right")  # fmt: skip
 
 
 def main() -> None:

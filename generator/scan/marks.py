@@ -16,7 +16,7 @@ import numpy as np
 
 from .locate import Located
 
-MARKED = 0.30  # fill of a marked bubble: a pencil mark reaches ~0.45, a pen mark ~0.8
+MARKED = 0.25  # fill of a marked bubble: a hasty light pencil mark reaches ~0.3, a pen mark ~0.8
 EMPTY = 0.13  # below: nothing there; between EMPTY and MARKED: too faint to decide
 GLYPH_CAP = 0.12  # how much darker than the page's typical empty bubble a printed digit may make one
 INNER = 0.62  # share of the radius sampled (the printed ring stays outside)

@@ -95,10 +95,10 @@ def fill_page(
             if row is None and zero_fill and col["kind"] == "digit":
                 row = 0
             bubbles = col["bubbles"]
-            if style.ambiguous and rng.random() < style.ambiguous and col["kind"] == "digit":
+            if style.ambiguous and row is not None and col["kind"] == "digit" and rng.random() < style.ambiguous:
                 kind = rng.choice(["two", "faint", "erased"])
                 tricky[a["id"]] = "ambiguous"
-                other = bubbles[(int(row or 0) + int(rng.integers(1, 10))) % 10]
+                other = bubbles[(row + int(rng.integers(1, 10))) % 10]
                 if kind == "two":
                     _blob(img, other["x"] * k, other["y"] * k, other["r"] * k, 40, rng, False)
                 elif kind == "erased":
