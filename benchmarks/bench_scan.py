@@ -104,10 +104,11 @@ def count(key: dict[str, Any], result: Any, tricky: dict[str, set[str]]) -> dict
 
 def report(name: str, c: dict[str, int]) -> None:
     n = max(1, c["digits"])
-    print(f"{name}: {c['sheets']} sheets, {c['digits']} digits: read right {c['right']} ({100 * c['right'] / n:.2f} %), "
-          f"flagged {c['flagged']} ({100 * c['flagged'] / n:.2f} %; {c['flagged_ambiguous']} of them on the "
-          f"{c['ambiguous']} deliberately ambiguous), misread without a flag {c['misread']}; "
-          f"plain marks (not deliberately ambiguous): {100 * c['plain_right'] / max(1, c['plain']):.2f} % read right")  # fmt: skip
+    plain = 100 * c["plain_right"] / max(1, c["plain"])
+    print(f"{name}: {c['sheets']} sheets, {c['digits']} digits: read right {c['right']} "
+          f"({100 * c['right'] / n:.2f} %), flagged {c['flagged']} ({100 * c['flagged'] / n:.2f} %; "
+          f"{c['flagged_ambiguous']} of them on the {c['ambiguous']} deliberately ambiguous), "
+          f"misread without a flag {c['misread']}; plain marks: {plain:.2f} % read right")  # fmt: skip
 
 
 def main() -> None:
