@@ -102,12 +102,15 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[s
         if ext == ".jpg":
             img = jpeg(img, 75)
         cv2.imwrite(str(scans / f"sheet{i}{ext}"), img)
-    cv2.imwrite(str(scans / "sheet2-again.tif"), cv2.imread(str(scans / "sheet2.tif"), cv2.IMREAD_GRAYSCALE))
+    from PIL import Image
+
     other = np.full((1754, 1240), 255, np.uint8)  # a page of another pack: its QR names pack 'other'
     qr = segno.make_qr(qr_text("other", "AAA-BBB", 1), error="m")
     cell = np.kron(np.array(qr.matrix, np.uint8) == 0, np.ones((6, 6), np.uint8)) * 255
     other[100 : 100 + cell.shape[0], 900 : 900 + cell.shape[1]] = cell
-    cv2.imwrite(str(scans / "zz-other.png"), other)
+    again = Image.fromarray(cv2.imread(str(scans / "sheet2.tif"), cv2.IMREAD_GRAYSCALE))  # a 2-page scanned PDF:
+    again.save(scans / "stack.pdf", save_all=True, resolution=300,  # the last sheet again, then the other pack's page
+               append_images=[Image.fromarray(other).resize((2480, 3508))])  # fmt: skip
     cv2.imwrite(str(scans / "zz-blank.png"), np.full((1754, 1240), 250, np.uint8))
     key_path = root / "paper.json"
     write_key(key, key_path)
@@ -142,11 +145,11 @@ def test_issues_name_duplicates_other_packs_and_unidentified_pages(scanned: tupl
     kinds = {i["kind"]: i for i in issues}
     assert set(kinds) == {"duplicate", "other_pack", "unidentified"}
     dup = kinds["duplicate"]
-    assert "sheet2" in dup["file"]
-    assert "sheet2" in dup["message"]
+    assert (Path(dup["file"]).name, dup["page"]) == ("stack.pdf", "1")
+    assert "sheet2.tif page 1" in dup["message"]
     assert "reads the same" in dup["message"]
-    assert kinds["other_pack"]["file"].endswith("zz-other.png")
-    assert kinds["other_pack"]["page"] == "1"
+    assert (Path(kinds["other_pack"]["file"]).name, kinds["other_pack"]["page"]) == ("stack.pdf", "2")
+    assert Path(kinds["unidentified"]["file"]).name == "zz-blank.png"
     assert (out / "review.html").read_text().count("<img") == 0  # nothing flagged on this class
 
 
