@@ -145,13 +145,13 @@ def test_the_schema_names_exactly_the_registry() -> None:
 # --- leaky_relu, softmax + cce: against the numpy reference, finite differences and by hand ---
 
 
-@settings(max_examples=700, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(network_dicts(loss="cce"))
 def test_softmax_cce_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
 
 
-@settings(max_examples=700, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(network_dicts(hidden_act="leaky_relu"))
 def test_leaky_relu_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
