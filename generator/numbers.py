@@ -37,3 +37,12 @@ def fmt_given(x: float) -> str:
 def unit(decimals: int) -> float:
     """One unit in the last kept decimal (0.0001 for 4 decimals)."""
     return float(Decimal(1).scaleb(-decimals))
+
+
+def minus(s: str) -> str:
+    """A number as printed: the typographic minus (machine fields and the JSON keep ASCII '-').
+
+    '-0.0583' -> '−0.0583', also inside ranges ('-0.4412 to -0.4409') and exponents. The one
+    place every printed number (steps, keys, diagrams, the terminal, the grader's PDFs) gets it.
+    """
+    return s.replace("-", "\u2212")

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from ..answer_key import read_key
+from ..lms.gradebooks import FILES as LMS_FILES
+from ..lms.gradebooks import write as lms_gradebook
+from ..lms.responses import read_lms_files
 from ..network import SpecError
 from .feedback import feedback_context, file_stem
 from .grade import Grading, grade_key
@@ -38,6 +41,8 @@ class GradeRun:
     out: Path
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    gradebooks: tuple[str, ...] = ()  # LMS gradebook files to write too: canvas, moodle
+    assignment: str = ""
 
 
 def check_out(out: Path, force: bool) -> None:
@@ -65,6 +70,8 @@ def grade_files(
     pdf: bool = True,
     jobs: int | None = None,
     progress: Progress | None = None,
+    gradebooks: Sequence[str] = (),
+    assignment: str = "",
 ) -> GradeRun:
     """Grade every submission in ``submissions`` (files or folders) and write the --out folder."""
     if not 0.0 <= ecf_credit <= 1.0:
@@ -74,14 +81,18 @@ def grade_files(
     t0 = time.perf_counter()
     key = read_key(key_path, part="grading")
     t_key = time.perf_counter()
-    subs, read_issues = read_all(submissions)
+    lms_subs, lms_issues, rest = read_lms_files(submissions, key)
+    subs, read_issues = read_all(rest) if rest else ([], [])
+    subs[:0], read_issues[:0] = lms_subs, lms_issues
     grading = grade_key(key, subs, ecf_credit)
     grading.issues[:0] = read_issues
     t_grade = time.perf_counter()
     if not grading.graded:
         first = "; ".join(i.message for i in grading.issues[:3]) or "the files hold no submissions (only headers?)"
         raise NothingGraded(f"nothing could be graded: {first}")
-    run = GradeRun(grading, out)
+    run = GradeRun(
+        grading, out, gradebooks=tuple(gradebooks), assignment=assignment or str(key.get("title") or key["pack"])
+    )
     write_outputs(run, force=force, pdf=pdf, jobs=jobs, progress=progress)
     run.seconds = {
         "key": t_key - t0, "grading": t_grade - t_key, "writing": time.perf_counter() - t_grade,
@@ -104,6 +115,8 @@ def write_outputs(
     try:
         (tmp / "gradebook.csv").write_text(gradebook_csv(grading), encoding="utf-8")
         (tmp / "answers.csv").write_text(answers_csv(grading), encoding="utf-8")
+        for which in run.gradebooks:
+            (tmp / LMS_FILES[which]).write_text(lms_gradebook(grading, which, run.assignment), encoding="utf-8")
         if grading.issues:
             (tmp / "issues.csv").write_text(issues_csv(grading.issues), encoding="utf-8")
         if pdf:
