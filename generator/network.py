@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import UserError
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 LOSSES = ("half_sse", "sse", "mse", "bce")
 BIASES = ("none", "shared", "per_neuron")
@@ -12,7 +14,7 @@ BIASES = ("none", "shared", "per_neuron")
 MAX_INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, MAX_OUTPUTS = 4, 3, 4, 3
 
 
-class SpecError(ValueError):
+class SpecError(UserError):
     """A network, spec or answer key that cannot be used; the message names the problem and fix."""
 
 

@@ -223,5 +223,5 @@ def test_force_never_replaces_a_folder_that_is_not_a_grading_output(files: tuple
     Path("notes/thesis.tex").write_text("precious", encoding="utf-8")
     res = grade(str(key_path), str(sub), "--out", "notes", "--no-pdf", "--force")
     assert res.exit_code == 2
-    assert "not an earlier grading output" in res.output
+    assert "which backprop-exam did not write" in res.output
     assert Path("notes/thesis.tex").read_text(encoding="utf-8") == "precious"

@@ -17,17 +17,18 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..network import SpecError
+from ..errors import UserError
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
 from .templating import render_template
 
-PARTS_DIR = ".key-parts"
+if TYPE_CHECKING:
+    from ..writers import OutputOptions, VariantWriter
 
 
-class RenderError(SpecError):
+class RenderError(UserError):
     """A variant could not be rendered; the message names the student or variant."""
 
 
@@ -36,15 +37,13 @@ class Job:
     index: int
     who: str  # 'student Ada Lovelace (s123), variant K7M-2QX' for error messages
     variant: dict[str, Any]
-    worksheet: str | None  # None: answer key only
-    key: str
+    outputs: tuple[tuple[str, str], ...]  # (writer name, PDF path) for each variant writer
 
 
 @dataclass(frozen=True)
 class Done:
     index: int
-    worksheet_pages: int
-    key_pages: int
+    pages: tuple[int, ...]  # per output of the job
 
 
 # Per-process state of a worker (set by _init; the in-process path sets it too).
@@ -94,16 +93,21 @@ def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tupl
 
 
 def _run(job: Job) -> Done:
+    from ..writers import VariantWriter, get
+
+    pages = []
     try:
-        ws_pages = 0
-        if job.worksheet is not None:
-            ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"])
-            Path(job.worksheet).write_bytes(ws)
-        ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
-        Path(job.key).write_bytes(ak)
-    except Exception as e:  # any failure becomes one line that names the student
+        for name, path in job.outputs:
+            writer = get(name)
+            assert isinstance(writer, VariantWriter)
+            pdf, n = writer.render(_state["header"], job.variant, _state["paper"])
+            Path(path).write_bytes(pdf)
+            pages.append(n)
+    except OSError:
+        raise  # a full disk or a read-only folder is about the output, not the student
+    except Exception as e:  # any other failure becomes one line that names the student
         raise RenderError(f"could not render the PDFs of {job.who}: {type(e).__name__}: {e}") from None
-    return Done(job.index, ws_pages, ak_pages)
+    return Done(job.index, tuple(pages))
 
 
 def describe(variant: dict[str, Any]) -> str:
@@ -205,65 +209,50 @@ def render_pack(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md)."""
-    _check(key, paper)
-    variants: list[dict[str, Any]] = key["variants"]
-    dest = Path(dest)
-    sheets_dir = dest / "worksheets"
-    sheets_dir.mkdir(parents=True, exist_ok=True)
-    stems = unique_stems(variants)
-    written = [sheets_dir / f"{stem}.pdf" for stem in stems]
-    written += _render_all(key, dest, stems, sheets_dir, paper, duplex, key_per_student, jobs, progress)
-    return written
+    """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md).
+
+    The library call behind ``generate``: it runs the output writers of generator/writers/
+    that are on by default. It writes into ``dest`` directly; ``generate`` gives it a staging
+    folder and swaps the result into place (generator/transaction.py).
+    """
+    from ..writers import OutputOptions, write_pack
+
+    options = OutputOptions(paper=paper, duplex=duplex, key_per_student=key_per_student, jobs=jobs)
+    return write_pack(key, Path(dest), options, progress)
 
 
-def render_keys(
+def render_variants(
     key: dict[str, Any],
     dest: Path,
-    *,
-    paper: str = "a4",
-    duplex: bool = False,
-    per_student: bool = False,
-    jobs: int | None = None,
+    writers: list[VariantWriter],
+    options: OutputOptions,
     progress: Callable[[int], None] | None = None,
-) -> tuple[Path, list[Path]]:
-    """Only the answer keys: ``dest/answer-key.pdf`` and, with per_student, ``dest/answer-keys/*.pdf``."""
-    _check(key, paper)
-    dest = Path(dest)
-    stems = unique_stems(key["variants"])
-    paths = _render_all(key, dest, stems, None, paper, duplex, per_student, jobs, progress)
-    return paths[0], paths[1:]
-
-
-def _render_all(
-    key: dict[str, Any],
-    dest: Path,
-    stems: list[str],
-    sheets_dir: Path | None,
-    paper: str,
-    duplex: bool,
-    key_per_student: bool,
-    jobs: int | None,
-    progress: Callable[[int], None] | None,
 ) -> list[Path]:
-    """Render and merge the print files; returns [worksheets.pdf,] answer-key.pdf[, per-variant keys]."""
+    """Render each variant writer's PDFs, one pool pass, and join each into its print file.
+
+    Returns the print files, then the per-variant files the writers keep; the others are
+    rendered into hidden part folders and removed once joined.
+    """
     from .merge import PrintFile
 
+    _check(key, options.paper)
     variants: list[dict[str, Any]] = key["variants"]
-    keys_dir = dest / ("answer-keys" if key_per_student else PARTS_DIR)
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    dest = Path(dest)
+    stems = unique_stems(variants)
+    folders = [dest / (w.folder if w.keep(options) else f".parts-{w.folder}") for w in writers]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
     header = {k: v for k, v in key.items() if k != "variants"}
     jobs_list = [
         Job(
             i,
             describe(v),
             v,
-            None if sheets_dir is None else str(sheets_dir / f"{stem}.pdf"),
-            str(keys_dir / f"{stem}.pdf"),
+            tuple((w.name, str(folder / f"{stem}.pdf")) for w, folder in zip(writers, folders, strict=True)),
         )
         for i, (v, stem) in enumerate(zip(variants, stems, strict=True))
     ]
-    workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
+    workers = max(1, min(options.jobs or default_jobs(), len(jobs_list)))
 
     def bookmark(v: dict[str, Any]) -> str:
         student = v.get("student") or {}
@@ -273,8 +262,10 @@ def _render_all(
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.get("title", ""), key["pack"]
     n = len(jobs_list)
-    sheets_file = None if sheets_dir is None else PrintFile(dest / "worksheets.pdf", count=n, duplex=duplex)
-    key_file = PrintFile(dest / "answer-key.pdf", count=n, duplex=duplex)
+    prints = [
+        None if w.print_file is None else PrintFile(dest / w.print_file, count=n, duplex=options.duplex)
+        for w in writers
+    ]
     ready: dict[int, Done] = {}
     merged = 0
 
@@ -284,28 +275,27 @@ def _render_all(
         while merged in ready:
             job = jobs_list[merged]
             del ready[merged]
-            if sheets_file is not None:
-                sheets_file.add(Path(str(job.worksheet)), bookmark(job.variant))
-            key_file.add(Path(job.key), bookmark(job.variant))
+            for print_file, (_, path) in zip(prints, job.outputs, strict=True):
+                if print_file is not None:
+                    print_file.add(Path(path), bookmark(job.variant))
             merged += 1
 
+    written: list[Path] = []
     try:
-        run_jobs(jobs_list, header, paper, workers, progress, on_done=merge_ready)
-        written: list[Path] = []
-        if sheets_file is not None:
-            sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
-                               f"/{METADATA_PACK}": pack})  # fmt: skip
-            written.append(sheets_file.target)
-        key_file.close({"/Title": f"{title}: answer key of {pack}", "/Subject": "Answer keys of all variants",
-                        f"/{METADATA_PACK}": pack})  # fmt: skip
-        written.append(key_file.target)
+        run_jobs(jobs_list, header, options.paper, workers, progress, on_done=merge_ready)
+        for w, print_file in zip(writers, prints, strict=True):
+            if print_file is not None:
+                print_file.close({"/Title": f"{title}: {w.print_title} {pack}", "/Subject": f"Print file: {w.label}",
+                                  f"/{METADATA_PACK}": pack})  # fmt: skip
+                written.append(print_file.target)
     except BaseException:
-        for f in (sheets_file, key_file):
-            if f is not None:
-                f.abort()
+        for print_file in prints:
+            if print_file is not None:
+                print_file.abort()
         raise
-    if key_per_student:
-        written += [Path(j.key) for j in jobs_list]
-    else:
-        shutil.rmtree(keys_dir, ignore_errors=True)
+    for i, (w, folder) in enumerate(zip(writers, folders, strict=True)):
+        if w.keep(options):
+            written += [Path(j.outputs[i][1]) for j in jobs_list]
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     return written
