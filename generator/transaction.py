@@ -8,9 +8,12 @@ commits:
 1. the staged outputs are complete; ``plan.json`` is written into the staging folder
    (written to a temporary name and renamed: it appears whole or not at all). Its
    existence is the commit point.
-2. each output is moved into place: a file by one ``os.replace`` (atomic); a folder by
-   renaming the old one to ``.<name>.backprop-exam-old`` and the staged one to its name.
-3. the old folders are removed, then ``plan.json``, then the staging folder.
+2. each output is moved into place, the key file first: a file by one ``os.replace``
+   (atomic; a hard link ``.<name>.backprop-exam-old`` keeps the old one until step 3); a
+   folder by renaming the old one to ``.<name>.backprop-exam-old``, then the staged one to
+   its name. If a step fails (a read-only folder, a full disk), the steps done so far are
+   undone with renames and the error is raised: the old outputs are back.
+3. the old outputs are removed, then ``plan.json``, then the staging folder.
 
 Signals are held during steps 1–3. If the process dies anyway (SIGKILL, power cut of the
 process, a full disk during step 2), the next run for the same outputs finds the staging
@@ -32,6 +35,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
@@ -47,6 +51,15 @@ OWNER = "owner.pid"
 def normal_mode_dir(path: Path) -> None:
     """Create ``path`` (and parents) with the ordinary permissions of the umask, not 0700."""
     path.mkdir(parents=True, exist_ok=True)
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """Fail before the work, not after it, when ``folder`` (or its nearest existing parent) is read-only."""
+    here = Path(folder).absolute()
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write to {here} (read-only or not yours); make it writable or choose another {option}")
 
 
 def write_manifest(folder: Path) -> None:
@@ -149,6 +162,7 @@ class Staging:
         self.items.append((staged, Path(final)))
 
     def commit(self) -> None:
+        """Swap every staged output into place; on an error, put the old ones back and re-raise."""
         with deferred_signals():
             plan = [
                 {"staged": None if s is None else str(s.resolve()), "final": str(f.absolute()),
@@ -160,9 +174,9 @@ class Staging:
                 json.dump(plan, fh)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.dir / PLAN)
+            os.replace(tmp, self.dir / PLAN)  # the commit point
             self.committed = True
-            _roll_forward(self.dir)
+            _finish(self.dir)
 
 
 def staging_dir(root: Path, tag: str) -> Path:
@@ -189,7 +203,7 @@ def recover(staging: Path) -> None:
             "or remove that folder if no such run is going on"
         )
     if (staging / PLAN).is_file():
-        _roll_forward(staging)
+        _finish(staging)
     else:
         shutil.rmtree(staging)
 
@@ -204,30 +218,77 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _roll_forward(staging: Path) -> None:
-    """Steps 2 and 3 of the commit; every step may be repeated after a crash."""
+Item = tuple[Path | None, Path, Path]  # staged (None: remove final), final, old
+
+
+def _finish(staging: Path) -> None:
+    """Steps 2 and 3 of the commit (each repeatable); if a step fails, undo and re-raise."""
     plan = json.loads((staging / PLAN).read_text(encoding="utf-8"))
-    for item in plan:
-        staged = None if item["staged"] is None else Path(item["staged"])
-        final, old = Path(item["final"]), Path(item["old"])
-        if staged is None:
-            if os.path.lexists(final):
-                _remove(old)
-                final.rename(old)
-            continue
-        if not os.path.lexists(staged):
-            continue  # moved in already
-        if staged.is_file() and not final.is_dir():
-            _move_file(staged, final)
-            continue
-        if os.path.lexists(final):
-            _remove(old)
-            final.rename(old)
-        _move_dir(staged, final)
-    for item in plan:
-        _remove(Path(item["old"]))
+    items: list[Item] = [
+        (None if i["staged"] is None else Path(i["staged"]), Path(i["final"]), Path(i["old"])) for i in plan
+    ]
+    try:
+        for item in items:
+            _apply(item)
+    except BaseException:
+        for item in reversed(items):
+            _undo(item)
+        (staging / PLAN).unlink()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for _, _, old in items:
+        _remove(old)
     (staging / PLAN).unlink()
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _apply(item: Item) -> None:
+    staged, final, old = item
+    if staged is None:
+        if os.path.lexists(final) and not os.path.lexists(old):
+            final.rename(old)
+        return
+    if not os.path.lexists(staged):
+        return  # moved in already
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if staged.is_file():
+        if os.path.lexists(final) and not os.path.lexists(old):
+            _backup_file(final, old)  # a hard link: the old file stays in place until os.replace
+        _move_file(staged, final)
+        return
+    if os.path.lexists(final):
+        final.rename(old)  # fails (nothing lost) if an old one is somehow still there
+    _move_dir(staged, final)
+
+
+def _undo(item: Item) -> None:
+    """Put back the old output of ``item`` after a failed step (renames only, best effort)."""
+    staged, final, old = item
+    with suppress(OSError):
+        if staged is None:
+            if os.path.lexists(old) and not os.path.lexists(final):
+                old.rename(final)
+            return
+        moved_in = not os.path.lexists(staged)
+        if old.is_dir() and not old.is_symlink():  # a folder, swapped or half-swapped
+            if moved_in and os.path.lexists(final):
+                final.rename(staged)
+            if not os.path.lexists(final):
+                old.rename(final)
+        elif os.path.lexists(old):  # a file: old is a hard link (or copy) of the old one
+            if os.path.lexists(final) and os.path.samefile(old, final):
+                old.unlink()  # not replaced yet (rename between two links of one file does nothing)
+            else:
+                os.replace(old, final)
+        elif moved_in and os.path.lexists(final):  # a new output where there was none
+            final.rename(staged)
+
+
+def _backup_file(final: Path, old: Path) -> None:
+    try:
+        os.link(final, old)
+    except OSError:
+        shutil.copy2(final, old)
 
 
 def _remove(path: Path) -> None:
@@ -238,7 +299,6 @@ def _remove(path: Path) -> None:
 
 
 def _move_file(staged: Path, final: Path) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.replace(staged, final)
     except OSError as e:
@@ -254,7 +314,6 @@ def _move_file(staged: Path, final: Path) -> None:
 
 
 def _move_dir(staged: Path, final: Path) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
     try:
         staged.rename(final)
     except OSError as e:

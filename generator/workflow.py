@@ -21,7 +21,7 @@ from .errors import OutputExists
 from .naming import check_pack_name
 from .pack import Student, build_pack
 from .spec import Spec, load_builtin, load_spec_file
-from .transaction import Staging, check_replaceable, recover, staging_dir, write_manifest
+from .transaction import Staging, check_replaceable, check_writable, recover, staging_dir, write_manifest
 from .writers import OutputOptions, selected, write_pack
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total) e.g. ("Rendering PDFs", 12, 30)
@@ -83,6 +83,8 @@ def check_outputs(options: PackOptions) -> None:
     if key_path.exists() and not options.force:
         raise OutputExists(f"{key_path} exists; pass --force to replace it or choose another --pack")
     check_replaceable(options.pack_dir, force=options.force, option="--pack or --out", legacy=LEGACY_PACK_FILES)
+    for folder in (Path(options.keys_dir), Path(options.out_dir)):
+        check_writable(folder, "--keys" if folder == Path(options.keys_dir) else "--out")
 
 
 def generate_pack(
