@@ -92,19 +92,36 @@ def stop_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _stop_signals() -> list[int]:
+    return [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+
 @contextmanager
 def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (a few renames that must all happen)."""
-    sigs = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
-    try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
-    except (AttributeError, ValueError, OSError):  # no pthread_sigmask on this platform
-        yield
-        return
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then act on the first one.
+
+    For a few steps that must all happen (the renames of a commit, starting a worker pool).
+    Python-level handlers, not a signal mask: child processes started inside the block do
+    not inherit blocked signals.
+    """
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        arrived.append(signum)
+
+    old = {}
+    for sig in _stop_signals():
+        try:
+            old[sig] = signal.signal(sig, hold)
+        except ValueError:  # not the main thread: signals are not ours to hold
+            break
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    if arrived:
+        raise Interrupted(arrived[0])
 
 
 @contextmanager
@@ -117,12 +134,10 @@ def user_errors() -> Iterator[None]:
     with stop_signals():
         try:
             yield
-        except Interrupted as e:
-            _echo("Interrupted; nothing new was written and earlier outputs are unchanged.")
-            sys.exit(128 + e.signum)
-        except KeyboardInterrupt:
-            _echo("Interrupted; nothing new was written and earlier outputs are unchanged.")
-            sys.exit(128 + signal.SIGINT)
+        except KeyboardInterrupt as e:
+            signum = e.signum if isinstance(e, Interrupted) else signal.SIGINT
+            _echo(f"Stopped ({signal.Signals(signum).name}); no partial output was left behind.")
+            sys.exit(128 + signum)
         except Exception as e:
             text = message(e)
             if text is None:

@@ -55,6 +55,9 @@ def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
     from .pdf import engine
 
     if worker:
+        from ..processes import worker_started
+
+        worker_started()
         pdf._warned = True  # the parent has said it once already
 
     _state["header"] = header
@@ -162,9 +165,21 @@ def run_jobs(
             if progress:
                 progress(1)
         return done
-    with ProcessPoolExecutor(
+    from ..errors import deferred_signals
+    from ..processes import ready
+
+    # A signal while a worker is still unpickling its start-up state makes it print a
+    # traceback (its semaphores are gone): hold signals until every worker has started.
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=_pool_context(), initializer=_init, initargs=(header, paper)
-    ) as pool:
+    )
+    try:
+        with deferred_signals():
+            wait([pool.submit(ready) for _ in range(2 * workers)])
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    with pool:
         pending: set[Future[Done]] = {pool.submit(_run, job) for job in jobs_list}
         try:
             while pending:
