@@ -12,6 +12,7 @@ from . import __version__
 from .clickbase import Group
 from .errors import UserError
 from .grading.command import grade
+from .lms.command import export
 from .render.command import key
 
 
@@ -139,6 +140,7 @@ def generate(**opts: Any) -> None:
 
 cli.add_command(key)
 cli.add_command(grade)
+cli.add_command(export)
 
 
 def main() -> None:

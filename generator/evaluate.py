@@ -66,21 +66,35 @@ def evaluate(
         ctx.prec = 40
         for node in graph.nodes:
             if node.id in fixed:
-                vals[node.id] = M.const(fixed[node.id]) if backend == "float" else _dec(fixed[node.id])
+                try:
+                    vals[node.id] = M.const(fixed[node.id]) if backend == "float" else _dec(fixed[node.id])
+                except NONFINITE_ERRORS:  # an integer too large for a float
+                    vals[node.id] = M.const(math.nan) if backend == "float" else Decimal("NaN")
                 continue
             if node.given:
                 vals[node.id] = M.const(graph.given[node.id])
                 continue
             args = [vals[i] for i in node.inputs]
-            v = override(node, args, M) if override else None
-            if v is None:
-                v = ops.point(node, args, M, rnd_inner, n_out)
-            vals[node.id] = rnd_node(v)
+            try:
+                v = override(node, args, M) if override else None
+                if v is None:
+                    v = ops.point(node, args, M, rnd_inner, n_out)
+                vals[node.id] = rnd_node(v)
+            except NONFINITE_ERRORS:
+                vals[node.id] = M.const(math.nan) if backend == "float" else Decimal("NaN")
     return vals
 
 
+# What arithmetic on arbitrary values (a student's 3650 where 0.3650 belongs, 1e400, a
+# 5000-digit integer) may raise: exp overflow, ln of a non-positive number, 0/0. The one
+# place that catches it: the value becomes non-finite (NaN), which matches no interval, so
+# the grader marks what depends on it wrong.
+NONFINITE_ERRORS = (ArithmeticError, ValueError)
+NONFINITE: ops.Interval = (math.nan, math.nan)
+
+
 def _dec(x: Any) -> Decimal:
-    return x if isinstance(x, Decimal) else Decimal(repr(float(x)))
+    return x if isinstance(x, Decimal) else Decimal(x) if isinstance(x, int) else Decimal(repr(float(x)))
 
 
 def accepted_intervals(
@@ -91,9 +105,9 @@ def accepted_intervals(
     Interval arithmetic over the graph: a node's inputs may be anything an honest student
     could have written for them (their own intervals; given values and ``fixed`` values are
     points); the node's range over those inputs is widened by 1/2 unit for each intermediate
-    the student may round inside the step (``ops.roundings``) and by 1/2 unit for rounding the
-    result itself. Every sensitivity to an inner rounding is at most 1 (see ops), so the
-    widening is sound; exact arithmetic rounded at the end lies inside too.
+    the student may round inside the step (``ops.roundings``; ``ops.interval`` allows for them)
+    and by 1/2 unit for rounding the result itself; exact arithmetic rounded at the end lies
+    inside too.
     """
     fixed = fixed or {}
     n_out = ops.n_outputs(graph)
@@ -117,7 +131,17 @@ def node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals:
     are enumerated instead of bounded: each subset of the step's inner roundings applied,
     then the result rounded. So z = 0.15 x 0.05 + 0.20 x 0.10 + 0.35 accepts only 0.3775,
     and sigma(0.3775) accepts 0.5933 but not the 0.5932 no rounding habit produces.
+    Inputs no arithmetic can take (a student's 3650 for z, infinities) give ``NONFINITE``,
+    which contains no value: never an exception.
     """
+    try:
+        lo, hi = _node_interval(node, ivs, n_out, decimals)
+    except NONFINITE_ERRORS:
+        return NONFINITE
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else NONFINITE
+
+
+def _node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals: int) -> ops.Interval:
     half = unit(decimals) / 2
     k = ops.roundings(node)
     if all(lo == hi for lo, hi in ivs) and k <= MAX_ENUMERATED:
@@ -128,9 +152,8 @@ def node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals:
             snapped = float(quantize(lo, decimals))
             return snapped - EPS, snapped + EPS
         return lo - half - EPS, hi + half + EPS
-    lo, hi = ops.interval(node, ivs, n_out)
-    pad = half * (k + 1) + EPS
-    return lo - pad, hi + pad
+    lo, hi = ops.interval(node, ivs, n_out, half)
+    return lo - half - EPS, hi + half + EPS
 
 
 MAX_ENUMERATED = 6  # 2^6 routes of one step at most; wider steps fall back to the bound

@@ -9,32 +9,60 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import functions
 from .network import Network, bias_name, neuron_name
 
-GIVEN_KINDS = ("x", "y", "w", "b", "eta")
 ANSWER_KINDS = (
     "z", "a", "loss", "dL_da", "dact", "delta", "grad_w", "grad_b", "new_w", "new_b",
 )  # fmt: skip
-GROUPS = ("forward", "loss", "backward", "update")
 
 
 @dataclass(frozen=True)
 class Node:
-    """One named quantity. ``layer`` counts 0 = inputs .. L = outputs; neuron/src are 1-based."""
+    """One named quantity. ``layer`` counts 0 = inputs .. L = outputs; neuron/src are 1-based.
+
+    Its inputs are named by their role. A weighted sum (op ``affine``: z; ``backsum``: ∂L/∂a
+    of a hidden neuron) has ``weights`` and the ``values`` they multiply, pairwise, and
+    ``affine`` an optional ``bias``; the loss reads the outputs (``values``) and ``targets``;
+    ``sum`` (a shared bias's gradient) adds ``values``. Every other op has fixed operands in
+    ``args``: act (the z it reads; softmax: every z of its layer), dact (the node the
+    derivative is written from), dloss and xent_delta (a, y), mul (p, q), copy (d), update
+    (old, eta, grad). ``inputs`` is all of them, in that order: what evaluation walks.
+    """
 
     id: str
     kind: str
     op: str
-    inputs: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
     layer: int | None = None
     neuron: int | None = None
     src: int | None = None
-    fn: str = ""
+    fn: str = ""  # the activation or loss (functions registry) of act, dact, loss, dloss, xent_delta
     group: str = "given"
+    weights: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    bias: str = ""
+    targets: tuple[str, ...] = ()
+    param: float = 0.0  # the activation's parameter (leaky_relu's slope)
+    inputs: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ins = self.weights + self.values + ((self.bias,) if self.bias else ()) + self.targets + self.args
+        object.__setattr__(self, "inputs", ins)
 
     @property
     def given(self) -> bool:
         return self.op == "given"
+
+    @property
+    def own(self) -> int:
+        """The position of an act node's own z among its args (softmax reads its whole layer)."""
+        return (self.neuron or 1) - 1 if len(self.args) > 1 else 0
+
+    @property
+    def terms(self) -> tuple[tuple[str, str], ...]:
+        """(weight, value) pairs of a weighted sum."""
+        return tuple(zip(self.weights, self.values, strict=True))
 
 
 @dataclass
@@ -57,13 +85,6 @@ class Graph:
     def answer_nodes(self) -> list[Node]:
         return [n for n in self.nodes if not n.given]
 
-    def consumers(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {n.id: [] for n in self.nodes}
-        for n in self.nodes:
-            for i in n.inputs:
-                out[i].append(n.id)
-        return out
-
 
 def given_value(net: Network, node: Node) -> float:
     """The value of a given node (x, y, w, b, eta) in ``net``; any network of the same shape fits."""
@@ -79,9 +100,12 @@ def given_value(net: Network, node: Node) -> float:
     return net.learning_rate
 
 
-def weight_id(net: Network, layer: int, j: int, i: int) -> str:
-    """Id of the weight from neuron i (layer-1) to neuron j (layer), 1-based, read 'from x1 to h1'."""
-    L = net.layers
+def weight_id(net: Network | tuple[int, ...], layer: int, j: int, i: int) -> str:
+    """Id of the weight from neuron i (layer-1) to neuron j (layer), 1-based, read 'from x1 to h1'.
+
+    The one place weight ids are made; ``net`` may be a network or just its layer sizes.
+    """
+    L = net.layers if isinstance(net, Network) else net
     return f"w_{neuron_name(L, layer - 1, i)}_{neuron_name(L, layer, j)}"
 
 
@@ -119,43 +143,59 @@ def build_graph(net: Network) -> Graph:
                 g.add(Node(bias_id(net, l, j), "b", "given", layer=l, neuron=j))
     g.add(Node("eta", "eta", "given"))
 
+    def param(fn: str) -> float:
+        f = functions.activation(fn)
+        return float(getattr(net, f.param)) if f.param else 0.0
+
     # Forward pass.
     def act_id(l: int, i: int) -> str:
         return f"x{i}" if l == 0 else f"a_{name(l, i)}"
 
     for l in range(1, depth + 1):
+        fn = net.activation[l - 1]
+        layerwise = functions.activation(fn).layerwise
         for j in range(1, L[l] + 1):
-            ins = [weight_id(net, l, j, i) for i in range(1, L[l - 1] + 1)]
-            ins += [act_id(l - 1, i) for i in range(1, L[l - 1] + 1)]
-            if net.bias != "none":
-                ins.append(bias_id(net, l, j))
-            g.add(Node(f"z_{name(l, j)}", "z", "affine", tuple(ins), l, j, group="forward"))
-            g.add(Node(f"a_{name(l, j)}", "a", "act", (f"z_{name(l, j)}",), l, j,
-                       fn=net.activation[l - 1], group="forward"))  # fmt: skip
+            g.add(Node(
+                f"z_{name(l, j)}", "z", "affine", (), l, j, group="forward",
+                weights=tuple(weight_id(net, l, j, i) for i in range(1, L[l - 1] + 1)),
+                values=tuple(act_id(l - 1, i) for i in range(1, L[l - 1] + 1)),
+                bias=bias_id(net, l, j) if net.bias != "none" else "",
+            ))  # fmt: skip
+            if not layerwise:
+                g.add(Node(f"a_{name(l, j)}", "a", "act", (f"z_{name(l, j)}",), l, j,
+                           fn=fn, group="forward", param=param(fn)))  # fmt: skip
+        if layerwise:  # every a of the layer reads every z of it
+            zs = tuple(f"z_{name(l, k)}" for k in range(1, L[l] + 1))
+            for j in range(1, L[l] + 1):
+                g.add(Node(f"a_{name(l, j)}", "a", "act", zs, l, j, fn=fn, group="forward", param=param(fn)))
 
-    outs = [f"a_{name(depth, k)}" for k in range(1, L[-1] + 1)]
-    ys = [f"y{k}" for k in range(1, L[-1] + 1)]
-    g.add(Node("loss", "loss", "loss", tuple(outs + ys), fn=net.loss, group="loss"))
+    outs = tuple(f"a_{name(depth, k)}" for k in range(1, L[-1] + 1))
+    ys = tuple(f"y{k}" for k in range(1, L[-1] + 1))
+    g.add(Node("loss", "loss", "loss", fn=net.loss, group="loss", values=outs, targets=ys))
+    loss_fn = functions.loss(net.loss)
 
     # Backward pass, output layer first.
     for l in range(depth, 0, -1):
         for j in range(1, L[l] + 1):
             n = name(l, j)
-            if l == depth and net.loss == "bce":
-                # Sigmoid + cross-entropy: the factors cancel to delta = y_hat - y.
-                g.add(Node(f"delta_{n}", "delta", "bce_delta", (f"a_{n}", f"y{j}"), l, j,
-                           group="backward"))  # fmt: skip
+            if l == depth and loss_fn.derivative is None:
+                # Sigmoid + binary or softmax + categorical cross-entropy: the factors cancel to δ = a − y.
+                g.add(Node(f"delta_{n}", "delta", "xent_delta", (f"a_{n}", f"y{j}"), l, j,
+                           fn=net.loss, group="backward"))  # fmt: skip
                 continue
             if l == depth:
                 g.add(Node(f"dL_da_{n}", "dL_da", "dloss", (f"a_{n}", f"y{j}"), l, j,
                            fn=net.loss, group="backward"))  # fmt: skip
             else:
-                ins = [weight_id(net, l + 1, k, j) for k in range(1, L[l + 1] + 1)]
-                ins += [f"delta_{name(l + 1, k)}" for k in range(1, L[l + 1] + 1)]
-                g.add(Node(f"dL_da_{n}", "dL_da", "backsum", tuple(ins), l, j, group="backward"))
+                g.add(Node(
+                    f"dL_da_{n}", "dL_da", "backsum", (), l, j, group="backward",
+                    weights=tuple(weight_id(net, l + 1, k, j) for k in range(1, L[l + 1] + 1)),
+                    values=tuple(f"delta_{name(l + 1, k)}" for k in range(1, L[l + 1] + 1)),
+                ))  # fmt: skip
             fn = net.activation[l - 1]
-            dact_in = {"sigmoid": (f"a_{n}",), "tanh": (f"a_{n}",), "relu": (f"z_{n}",)}.get(fn, ())
-            g.add(Node(f"dact_{n}", "dact", "dact", dact_in, l, j, fn=fn, group="backward"))
+            reads = functions.activation(fn).reads
+            dact_in = (f"{reads}_{n}",) if reads else ()
+            g.add(Node(f"dact_{n}", "dact", "dact", dact_in, l, j, fn=fn, group="backward", param=param(fn)))
             g.add(Node(f"delta_{n}", "delta", "mul", (f"dL_da_{n}", f"dact_{n}"), l, j,
                        group="backward"))  # fmt: skip
         for j in range(1, L[l] + 1):
@@ -165,7 +205,7 @@ def build_graph(net: Network) -> Graph:
                            l, j, i, group="backward"))  # fmt: skip
         if net.bias == "shared":
             deltas = tuple(f"delta_{name(l, j)}" for j in range(1, L[l] + 1))
-            g.add(Node(f"grad_{bias_id(net, l, 1)}", "grad_b", "sum", deltas, l, group="backward"))
+            g.add(Node(f"grad_{bias_id(net, l, 1)}", "grad_b", "sum", (), l, group="backward", values=deltas))
         elif net.bias == "per_neuron":
             for j in range(1, L[l] + 1):
                 g.add(Node(f"grad_{bias_id(net, l, j)}", "grad_b", "copy", (f"delta_{name(l, j)}",),

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import functions
 from .errors import UserError
+from .functions import DEFAULT_LEAKY_SLOPE
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-LOSSES = ("half_sse", "sse", "mse", "bce")
+ACTIVATIONS = functions.ACTIVATIONS
+LOSSES = functions.LOSSES
+
 BIASES = ("none", "shared", "per_neuron")
 
 MAX_INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, MAX_OUTPUTS = 4, 3, 4, 3
@@ -36,6 +39,7 @@ class Network:
     targets: tuple[float, ...]
     weights: tuple[tuple[tuple[float, ...], ...], ...]
     biases: tuple[tuple[float, ...], ...]
+    leaky_slope: float = DEFAULT_LEAKY_SLOPE  # the slope of leaky_relu below 0
 
     @property
     def depth(self) -> int:
@@ -53,7 +57,7 @@ class Network:
             "targets": list(self.targets),
             "weights": [[list(row) for row in m] for m in self.weights],
             "biases": [list(b) for b in self.biases],
-        }
+        } | ({"leaky_slope": self.leaky_slope} if "leaky_relu" in self.activation else {})
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Network:
@@ -75,6 +79,7 @@ class Network:
                 targets=tuple(float(y) for y in d["targets"]),
                 weights=tuple(tuple(tuple(float(w) for w in row) for row in m) for m in d["weights"]),
                 biases=tuple(_expand_bias(b, n) for b, n in zip(raw_b, layers[1:], strict=False)),
+                leaky_slope=float(d.get("leaky_slope", DEFAULT_LEAKY_SLOPE)),
             )
         except KeyError as e:
             raise SpecError(f"network is missing {e.args[0]!r}; add it to the spec") from None
@@ -108,10 +113,12 @@ class Network:
             raise SpecError(f"unknown loss {self.loss!r}; use one of {', '.join(LOSSES)}")
         if self.bias not in BIASES:
             raise SpecError(f"unknown bias convention {self.bias!r}; use one of {', '.join(BIASES)}")
-        if self.loss == "bce" and self.activation[-1] != "sigmoid":
-            raise SpecError("loss 'bce' needs sigmoid outputs; set the output activation to sigmoid")
-        if self.loss == "bce" and any(not 0 <= y <= 1 for y in self.targets):
-            raise SpecError("loss 'bce' needs targets between 0 and 1")
+        if len(self.targets) == L[-1]:
+            why = functions.structure_error(self.activation, self.loss, self.targets)
+            if why:
+                raise SpecError(why)
+        if not 0 < self.leaky_slope < 1:
+            raise SpecError(f"leaky_slope {self.leaky_slope}: use a slope between 0 and 1, e.g. 0.01")
         if len(self.inputs) != L[0]:
             raise SpecError(f"{len(self.inputs)} inputs given for an input layer of {L[0]}")
         if len(self.targets) != L[-1]:

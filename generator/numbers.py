@@ -37,3 +37,8 @@ def fmt_given(x: float) -> str:
 def unit(decimals: int) -> float:
     """One unit in the last kept decimal (0.0001 for 4 decimals)."""
     return float(Decimal(1).scaleb(-decimals))
+
+
+def minus(s: str) -> str:
+    """A number as printed: the typographic minus (machine fields and the JSON keep ASCII '-')."""
+    return s.replace("-", "\u2212")

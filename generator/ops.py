@@ -3,7 +3,8 @@
 Point rules are generic over Decimal (answer keys: exact and hand-rounded) and float
 (grading, where speed matters and 1e-16 is far below any tolerance). ``rnd`` is applied to
 each intermediate a student may round inside one step (each product of a sum, e^-z,
-eta x gradient); ``ROUNDINGS`` counts them, so the interval rule can allow for them.
+eta x gradient); ``roundings`` counts them, so the interval rule can allow for them. What
+depends on the activation or loss is looked up in the ``functions`` registry.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from . import functions
 from .graph import Graph, Node
 
 Num = Any  # Decimal or float; the rules only use + - * / and the backend's exp/ln.
@@ -47,109 +49,62 @@ class FloatMath:
     ln = staticmethod(math.log)
 
 
-def activate(fn: str, z: Num, M: Any, rnd: Rnd) -> Num:
-    if fn == "sigmoid":
-        return M.one / (M.one + rnd(M.exp(-z)))
-    if fn == "tanh":
-        e = M.exp(M.two * z)
-        return (e - M.one) / (e + M.one)
-    if fn == "relu":
-        return z if z > 0 else M.zero
-    return z
-
-
-def dact(fn: str, v: Sequence[Num], M: Any, rnd: Rnd) -> Num:
-    if fn == "sigmoid":
-        return v[0] * (M.one - v[0])
-    if fn == "tanh":
-        return M.one - rnd(v[0] * v[0])
-    if fn == "relu":
-        return M.one if v[0] > 0 else M.zero
-    return M.one
-
-
-def loss_value(fn: str, a: Sequence[Num], y: Sequence[Num], M: Any, rnd: Rnd) -> Num:
-    n = len(a)
-    if fn == "bce":
-        total = M.zero
-        for ak, yk in zip(a, y, strict=True):
-            if yk != 0:
-                total -= yk * rnd(M.ln(ak))
-            if yk != 1:
-                total -= (M.one - yk) * rnd(M.ln(M.one - ak))
-        return total
-    sq = M.zero
-    for ak, yk in zip(a, y, strict=True):
-        sq += rnd((ak - yk) * (ak - yk))
-    if fn == "half_sse":
-        return sq / M.two
-    if fn == "mse":
-        return sq / M.const(n)
-    return sq
-
-
-def dloss(fn: str, a: Num, y: Num, n_out: int, M: Any) -> Num:
-    if fn == "half_sse":
-        return a - y
-    if fn == "sse":
-        return -M.two * (y - a)
-    if fn == "mse":
-        return M.two * (a - y) / M.const(n_out)
-    return (a - y) / (a * (M.one - a))  # bce without the sigmoid shortcut; not in the graph
+def _parts(node: Node, v: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any, Sequence[Any], Sequence[Any]]:
+    """``v`` (in the order of node.inputs) split by role: weights, values, bias (or None), targets, args."""
+    nw, nv, nb, nt = len(node.weights), len(node.values), 1 if node.bias else 0, len(node.targets)
+    i = nw + nv
+    return v[:nw], v[nw:i], (v[i] if nb else None), v[i + nb : i + nb + nt], v[i + nb + nt :]
 
 
 def point(node: Node, v: Sequence[Num], M: Any, rnd: Rnd, n_out: int) -> Num:
     """Value of ``node`` from its input values ``v`` (in the order of node.inputs)."""
     op = node.op
-    if op == "affine":
-        n = len(v) // 2
+    W, A, b, Y, args = _parts(node, v)
+    if op in ("affine", "backsum"):
         acc = M.zero
-        for w, a in zip(v[:n], v[n : 2 * n], strict=True):
+        for w, a in zip(W, A, strict=True):
             acc += rnd(w * a)
-        return acc + v[2 * n] if len(v) % 2 else acc
+        return acc + b if b is not None else acc
     if op == "act":
-        return activate(node.fn, v[0], M, rnd)
+        k = node.own
+        return functions.activation(node.fn).value(args, k, M, rnd, node.param)
     if op == "loss":
-        half = len(v) // 2
-        return loss_value(node.fn, v[:half], v[half:], M, rnd)
+        return functions.loss(node.fn).value(A, Y, M, rnd)
     if op == "dloss":
-        return dloss(node.fn, v[0], v[1], n_out, M)
+        d = functions.loss(node.fn).derivative
+        if d is None:
+            raise ValueError(f"loss {node.fn} has no separate derivative node")
+        return d(args[0], args[1], n_out, M)
     if op == "dact":
-        return dact(node.fn, v, M, rnd)
+        return functions.activation(node.fn).derivative(args[0] if args else M.zero, M, rnd, node.param)
     if op == "mul":
-        return v[0] * v[1]
-    if op == "bce_delta":
-        return v[0] - v[1]
-    if op == "backsum":
-        n = len(v) // 2
-        acc = M.zero
-        for w, d in zip(v[:n], v[n:], strict=True):
-            acc += rnd(w * d)
-        return acc
+        return args[0] * args[1]
+    if op == "xent_delta":
+        return args[0] - args[1]
     if op == "sum":
         acc = M.zero
-        for d in v:
+        for d in A:
             acc += d
         return acc
     if op == "copy":
-        return v[0]
+        return args[0]
     if op == "update":
-        return v[0] - rnd(v[1] * v[2])
+        return args[0] - rnd(args[1] * args[2])
     raise ValueError(f"unknown op {op}")
 
 
 def roundings(node: Node) -> int:
-    """How many intermediates inside this one step a student may round (each moves the result <= 1/2 unit)."""
-    k = len(node.inputs)
-    if node.op in ("affine", "backsum"):
-        return k // 2
-    if node.op == "act":
-        return 1 if node.fn == "sigmoid" else 0
-    if node.op == "dact":
-        return 1 if node.fn == "tanh" else 0
-    if node.op == "loss":
-        return k if node.fn == "bce" else k // 2
-    if node.op == "update":
+    """How many intermediates inside this one step a student may round; ``point`` calls ``rnd`` at most that often."""
+    op = node.op
+    if op in ("affine", "backsum"):
+        return len(node.weights)
+    if op == "act":
+        return functions.activation(node.fn).rounds * len(node.args)
+    if op == "dact":
+        return functions.activation(node.fn).derivative_rounds
+    if op == "loss":
+        return functions.loss(node.fn).rounds_per_output * len(node.values)
+    if op == "update":
         return 1
     return 0
 
@@ -163,69 +118,59 @@ def imul(p: Interval, q: Interval) -> Interval:
     return min(c), max(c)
 
 
-def _range(f: Callable[[float], float], iv: Interval, crit: Sequence[float] = ()) -> Interval:
-    pts = [iv[0], iv[1], *[c for c in crit if iv[0] < c < iv[1]]]
-    vals = [f(p) for p in pts]
-    return min(vals), max(vals)
-
-
-def _fm(x: float) -> float:
-    return x
-
-
 def _sum(ivs: Sequence[Interval]) -> Interval:
     return sum(i[0] for i in ivs), sum(i[1] for i in ivs)
 
 
-def interval(node: Node, v: Sequence[Interval], n_out: int) -> Interval:
-    """Range of ``node`` over all inputs in the boxes ``v`` (no rounding allowance)."""
+def interval(node: Node, v: Sequence[Interval], n_out: int, half: float = 0.0) -> Interval:
+    """Range of ``node`` over all inputs in the boxes ``v``, each inner rounding (``roundings``)
+    allowed to move by ``half`` (0: none). Every sensitivity to an inner rounding is at most 1
+    except softmax's, whose rule bounds the rounded e^z itself."""
     op, fn = node.op, node.fn
-    M = FloatMath
+    W, A, b, Y, args = _parts(node, v)
+    pad = half * roundings(node)
     if op in ("affine", "backsum"):
-        n = len(v) // 2
-        lo, hi = _sum([imul(v[i], v[n + i]) for i in range(n)])
-        if op == "affine" and len(v) % 2:
-            lo, hi = lo + v[-1][0], hi + v[-1][1]
-        return lo, hi
+        lo, hi = _sum([imul(w, a) for w, a in zip(W, A, strict=True)])
+        if b is not None:
+            lo, hi = lo + b[0], hi + b[1]
+        return lo - pad, hi + pad
     if op == "act":
-        return _range(lambda z: activate(fn, z, M, _fm), v[0])
+        k = node.own
+        return functions.activation(fn).range(args, k, node.param, half)
     if op == "loss":
-        half = len(v) // 2
+        lf = functions.loss(fn)
+        n = len(A)
         terms = []
-        for a, y in zip(v[:half], v[half:], strict=True):
+        for a, y in zip(A, Y, strict=True):
             yk = (y[0] + y[1]) / 2  # targets are given, so points
 
             def term(x: float, yk: float = yk) -> float:
-                return float(loss_value(fn, [x], [yk], M, _fm))
+                return lf.term(x, yk, n)
 
-            terms.append(_range(term, a, (yk,)))
+            terms.append(functions.value_range(term, a, (yk,)))
         lo, hi = _sum(terms)
-        # loss_value already divides one term by 2 (half_sse) but mse divides by len(a)=1 here.
-        if fn == "mse":
-            lo, hi = lo / half, hi / half
-        return lo, hi
+        return lo - pad, hi + pad
     if op == "dloss":
-        y_point = v[1][0]
-        return _range(lambda a: float(dloss(fn, a, y_point, n_out, M)), v[0])
+        d = functions.loss(fn).derivative
+        if d is None:
+            raise ValueError(f"loss {fn} has no separate derivative node")
+        y_point = args[1][0]
+        return functions.value_range(lambda a: float(d(a, y_point, n_out, FloatMath)), args[0])
     if op == "dact":
-        if fn == "sigmoid":
-            return _range(lambda a: a * (1 - a), v[0], (0.5,))
-        if fn == "tanh":
-            return _range(lambda a: 1 - a * a, v[0], (0.0,))
-        if fn == "relu":
-            return _range(lambda z: 1.0 if z > 0 else 0.0, v[0], (0.0, 1e-300))
-        return 1.0, 1.0
+        f = functions.activation(fn)
+        lo, hi = f.derivative_range(args[0] if args else (0.0, 0.0), node.param)
+        return lo - pad, hi + pad
     if op == "mul":
-        return imul(v[0], v[1])
-    if op == "bce_delta":
-        return v[0][0] - v[1][1], v[0][1] - v[1][0]
+        return imul(args[0], args[1])
+    if op == "xent_delta":
+        return args[0][0] - args[1][1], args[0][1] - args[1][0]
     if op == "sum":
-        return _sum(v)
+        return _sum(A)
     if op == "copy":
-        return v[0]
+        return args[0][0], args[0][1]
     if op == "update":
-        lo, hi = imul(v[1], v[2])
-        return v[0][0] - hi, v[0][1] - lo
+        lo, hi = imul(args[1], args[2])
+        return args[0][0] - hi - pad, args[0][1] - lo + pad
     raise ValueError(f"unknown op {op}")
 
 

@@ -7,22 +7,20 @@ regenerates its numbers without the secret (kept only in the answer-key file).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .answer_key import FORMAT, VERSION
 from .network import SpecError
 from .randomizer import Rng, draw_structure, draw_variant
+from .roster import Student as Student  # re-exported with read_roster below
+from .roster import read_roster as read_roster  # moved to roster.py; importers of pack keep working
 from .solve import asked_ids, problem_record
 from .spec import Spec
 
@@ -35,12 +33,6 @@ TOLERANCE_RULE = (
     "interval arithmetic over the solution graph, widening each step by half a unit for each "
     "rounding it allows. See docs/grading.md."
 )
-
-
-@dataclass(frozen=True)
-class Student:
-    id: str
-    name: str = ""
 
 
 def _hmac(secret: str, *parts: str) -> bytes:
@@ -68,41 +60,6 @@ def resolve_secret(secret: str | None, seed: str | None) -> str:
     if seed is not None:
         return hashlib.sha256(f"backprop-exam seed {seed}".encode()).hexdigest()
     return secrets.token_hex(16)
-
-
-def read_roster(path: str | Path) -> list[Student]:
-    """A CSV with an id column (id, student_id, student id, matriculation) and an optional name."""
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"roster {p} not found; give a CSV file with an id column")
-    text = p.read_text(encoding="utf-8-sig")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
-    if not rows:
-        raise SpecError(f"roster {p} has no students; add a header row and one row per student")
-    cols = {c.strip().lower().replace("-", "_").replace(" ", "_"): c for c in rows[0] if c}
-    id_col = next((cols[c] for c in ("student_id", "id", "matriculation", "studentid") if c in cols), None)
-    if id_col is None:
-        raise SpecError(f"roster {p} has no id column; name one column 'student_id' or 'id'")
-    name_col = next((cols[c] for c in ("name", "full_name", "student_name") if c in cols), None)
-    first, last = cols.get("first_name"), cols.get("last_name")
-    out, seen = [], set()
-    for i, r in enumerate(rows, start=2):
-        sid = (r.get(id_col) or "").strip()
-        if not sid:
-            raise SpecError(f"roster {p} line {i}: empty student id; fill it in or delete the row")
-        if sid in seen:
-            raise SpecError(f"roster {p}: student id {sid!r} appears twice; ids must be unique")
-        seen.add(sid)
-        if name_col:
-            name = (r.get(name_col) or "").strip()
-        else:
-            name = " ".join((r.get(c) or "").strip() for c in (first, last) if c).strip()
-        out.append(Student(sid, name))
-    return out
 
 
 ProgressFn = Callable[[int], None]
@@ -145,7 +102,7 @@ def build_pack(
         answer_ids = answer_ids or asked_ids(sol.graph, spec.ask)
         variants.append({
             "variant": code,
-            "student": None if student is None else {"id": student.id, "name": student.name},
+            "student": None if student is None else student.record(),
             "problems": [problem],
         })  # fmt: skip
         if progress:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import functions
 from .evaluate import evaluate
 from .graph import Graph, build_graph
 from .network import Network, SpecError
@@ -20,9 +21,6 @@ from .solve import Solution, asked_ids, solve
 from .spec import Spec
 
 MAX_TRIES = 2000
-SIGMOID_RANGE = (0.05, 0.95)  # outside: saturated, derivatives vanish into a few units
-TANH_LIMIT = 0.95
-RELU_MARGIN = 0.01  # |z| below this makes "ReLU at 0" ambiguous once rounded
 # Closer than this (in units of the last kept decimal) to x.xxxx5 is a rounding tie of the
 # exact value. Ties that only a student's own rounding creates (0.5 x 0.0827 = 0.04135) are
 # not rejected: the grader's intervals accept either way of rounding them.
@@ -50,20 +48,24 @@ class Structure:
     activation: tuple[str, ...]
     loss: str
     bias: str
+    leaky_slope: float = functions.DEFAULT_LEAKY_SLOPE
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layers": list(self.layers), "activation": list(self.activation),
-                "loss": self.loss, "bias": self.bias}  # fmt: skip
+        d: dict[str, Any] = {"layers": list(self.layers), "activation": list(self.activation),
+                             "loss": self.loss, "bias": self.bias}  # fmt: skip
+        if "leaky_relu" in self.activation:
+            d["leaky_slope"] = self.leaky_slope
+        return d
 
 
 def draw_structure(spec: Spec, rng: Rng) -> Structure:
     if spec.fixed is not None:
         f = spec.fixed
-        return Structure(f.layers, f.activation, f.loss, f.bias)
+        return Structure(f.layers, f.activation, f.loss, f.bias, f.leaky_slope)
     layers = tuple(rng.choice(spec.layers))
     act = rng.choice(spec.activation)
     activation = (act,) * (len(layers) - 1) if isinstance(act, str) else tuple(act)
-    return Structure(layers, activation, spec.loss, spec.bias)
+    return Structure(layers, activation, spec.loss, spec.bias, spec.leaky_slope)
 
 
 def draw_network(spec: Spec, st: Structure, rng: Rng) -> Network:
@@ -77,7 +79,11 @@ def draw_network(spec: Spec, st: Structure, rng: Rng) -> Network:
         biases = [[rng.choice(g["biases"].values)] * n for n in L[1:]]
     else:
         biases = [[rng.choice(g["biases"].values) for _ in range(n)] for n in L[1:]]
-    targets = [rng.choice(g["targets"].values) for _ in range(L[-1])]
+    if functions.loss(st.loss).one_hot:
+        hot = rng.below(L[-1])
+        targets = [1.0 if k == hot else 0.0 for k in range(L[-1])]
+    else:
+        targets = [rng.choice(g["targets"].values) for _ in range(L[-1])]
     net = Network.from_dict({
         **st.to_dict(), "learning_rate": rng.choice(g["learning_rate"].values),
         "inputs": [rng.choice(g["inputs"].values) for _ in range(L[0])],
@@ -91,19 +97,16 @@ def degeneracy(graph: Graph, values: dict[str, float], asked: list[str], decimal
     scale = 10.0**decimals
     for nid in asked:
         node = graph.by_id[nid]
-        if node.kind == "dact" and node.fn in ("relu", "linear"):
-            continue  # exactly 0 or 1 by rule, not by accident
+        if node.kind == "dact" and functions.activation(node.fn).by_rule:
+            continue  # 0, 1 or the slope by rule, not by accident
         if abs(values[nid]) * scale < 10 - 0.5:  # rounds to fewer than 2 significant digits
             return f"{nid} has fewer than 2 significant digits"
-    acts = graph.network.activation
     for node in graph.answer_nodes:
         v = values[node.id]
-        if node.kind == "a" and node.fn == "sigmoid" and not SIGMOID_RANGE[0] <= v <= SIGMOID_RANGE[1]:
-            return "saturated sigmoid"
-        if node.kind == "a" and node.fn == "tanh" and abs(v) > TANH_LIMIT:
-            return "saturated tanh"
-        if node.kind == "z" and acts[(node.layer or 1) - 1] == "relu" and abs(v) < RELU_MARGIN:
-            return "ReLU input at 0"
+        if node.kind == "a":
+            why = functions.activation(node.fn).degenerate(float(values[node.args[node.own]]), v, node.param)
+            if why:
+                return why
         frac = abs(v) * scale % 1.0
         if abs(frac - 0.5) < TIE_MARGIN:
             return f"rounding tie in {node.id}"

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from . import functions
 from .evaluate import accepted_intervals, evaluate
 from .graph import ANSWER_KINDS, Graph, Node, build_graph
 from .network import Network, SpecError
-from .numbers import fmt, fmt_given, quantize, unit
-from .steps import ACT_WORDS, StepWriter, label, symbol
+from .numbers import fmt, fmt_given, minus, quantize, unit
+from .steps import Step, StepWriter, label, symbol
 
 DEFAULT_ASK = ("z", "a", "loss", "delta", "grad_w", "grad_b", "new_w", "new_b")
 
@@ -84,7 +85,6 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
     net = g.network
     asked = asked_ids(g, ask)
     asked_set = set(asked)
-    writer = StepWriter(g, sol.exact, d)
     answers = []
     for nid in asked:
         node = g.by_id[nid]
@@ -99,24 +99,7 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
             "hand_rounded": fmt(sol.quantity[nid], d),
             "accepted": accepted(sol, nid),
         })  # fmt: skip
-    steps = []
-    for node in g.answer_nodes:
-        st: dict[str, Any] = {"id": node.id, "group": node.group, "kind": node.kind,
-                              "asked": node.id in asked_set, "inputs": list(node.inputs)}  # fmt: skip
-        st.update(writer.step(node))
-        shown = writer.shown_result(node)
-        if shown != st["result"]:
-            st["shown"] = shown  # what the rounded numbers on the line give; printed with ≈
-        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st["result"], shown}
-        if shown != st["result"] or hand:
-            acc = accepted(sol, node.id)
-            parts = [f"The rounded numbers shown give {shown}"] if shown != st["result"] else []
-            if hand:
-                parts.append(f"rounding every value from the start gives {' or '.join(sorted(hand))}")
-            parts.append(f"exact arithmetic gives {st['result']}; accepted: {acc['from']} to {acc['to']}.")
-            note = "; ".join(parts)
-            st["note"] = (note[0].upper() + note[1:]).replace("-", "−")
-        steps.append(st)
+    steps = [st.to_dict() for st in worked_steps(sol, asked_set)]
     given = [
         {"id": n.id, "symbol": symbol(g, n.id), "kind": n.kind, "value": fmt_given(g.given[n.id])}
         for n in g.nodes
@@ -126,7 +109,7 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
     for node in g.nodes:
         if node.kind not in ("new_w", "new_b"):
             continue
-        old, _eta, grad = node.inputs
+        old, _eta, grad = node.args
         step = quantize(sol.exact[grad], d) * Decimal(fmt_given(net.learning_rate))
         change = sol.exact[node.id] - Decimal(repr(g.given[old]))
         updates.append({
@@ -146,21 +129,44 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
     }
 
 
+def worked_steps(sol: Solution, asked: set[str] | frozenset[str]) -> list[Step]:
+    """Every step of the solution as a record, with the rounding note where a student may get another digit."""
+    g, d = sol.graph, sol.decimals
+    writer = StepWriter(g, sol.exact, d)
+    out = []
+    for node in g.answer_nodes:
+        st = writer.step(node, node.id in asked)
+        shown = writer.shown_result(node)
+        hand = {fmt(sol.quantity[node.id], d), fmt(sol.fine[node.id], d)} - {st.result, shown}
+        note = ""
+        if shown != st.result or hand:
+            acc = accepted(sol, node.id)
+            parts = [f"The rounded numbers shown give {shown}"] if shown != st.result else []
+            if hand:
+                parts.append(f"rounding every value from the start gives {' or '.join(sorted(hand))}")
+            parts.append(f"exact arithmetic gives {st.result}; accepted: {acc['from']} to {acc['to']}.")
+            text = "; ".join(parts)
+            note = minus(text[0].upper() + text[1:])
+        out.append(replace(st, shown=shown if shown != st.result else "", note=note))
+    return out
+
+
+def problem_steps(problem: Mapping[str, Any], decimals: int) -> list[Step]:
+    """The worked steps of an answer-key problem record, derived from its network (nothing parsed)."""
+    sol = solve(Network.from_dict(dict(problem["network"])), decimals)
+    return worked_steps(sol, {a["id"] for a in problem["answers"]})
+
+
 def describe(net: Network) -> dict[str, str]:
     """Plain-words conventions, printed on worksheets and keys exactly as stated here."""
     acts = list(dict.fromkeys(net.activation))
+    words = {a: _act_words(net, a) for a in acts}
     if len(acts) == 1:
-        act = f"{ACT_WORDS[acts[0]]} in every layer"
+        act = f"{words[acts[0]]} in every layer"
     else:
-        names = [f"layer {i + 1}: {ACT_WORDS[a]}" for i, a in enumerate(net.activation)]
+        names = [f"layer {i + 1}: {words[a]}" for i, a in enumerate(net.activation)]
         act = "; ".join(names)
-    loss = {
-        "half_sse": "L = ½ Σ (a_o − y)², so ∂L/∂a_o = a_o − y",
-        "sse": "L = Σ (y − a_o)², so ∂L/∂a_o = −2 (y − a_o)",
-        "mse": f"L = (1/{net.layers[-1]}) Σ (a_o − y)² (mean over the outputs), "
-        f"so ∂L/∂a_o = (2/{net.layers[-1]}) (a_o − y)",
-        "bce": "L = −Σ [y ln a_o + (1 − y) ln(1 − a_o)] (binary cross-entropy with sigmoid outputs), so δ_o = a_o − y",
-    }[net.loss]
+    loss = functions.loss(net.loss).words(net.layers[-1])
     bias = {
         "none": "no biases",
         "shared": "one bias shared by all neurons of a layer (its gradient sums that layer's deltas)",
@@ -169,3 +175,10 @@ def describe(net: Network) -> dict[str, str]:
     arch = "-".join(str(n) for n in net.layers)
     update = f"one gradient-descent step, w ← w − η ∂L/∂w with η = {fmt_given(net.learning_rate)}"
     return {"architecture": arch, "activation": act, "loss": loss, "bias": bias, "update": update}
+
+
+def _act_words(net: Network, name: str) -> str:
+    f = functions.activation(name)
+    if f.param:
+        return f"{f.words} ({f.param.replace('_', ' ')} {fmt_given(getattr(net, f.param))})"
+    return f.words

@@ -14,9 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .functions import DEFAULT_LEAKY_SLOPE
 from .network import ACTIVATIONS, BIASES, LOSSES, Network, SpecError
 from .solve import DEFAULT_ASK
+from .specschema import check_shape
 
+MAX_GRID = 100_000  # values in one grid: a step of 1e-9 must not fill the memory
 VALUE_KEYS = ("inputs", "targets", "weights", "biases", "learning_rate")
 
 DEFAULT_GRIDS: dict[str, dict[str, Any]] = {
@@ -49,8 +52,10 @@ class Grid:
             lo, hi, step = (Decimal(str(raw[k])) for k in ("min", "max", "step"))
         except KeyError as e:
             raise SpecError(f"values.{name} needs min, max and step (or choices); {e.args[0]} is missing") from None
-        if step <= 0 or hi < lo:
+        if not (step > 0 and hi >= lo):  # also false for NaN
             raise SpecError(f"values.{name}: need min <= max and step > 0")
+        if (hi - lo) / step >= MAX_GRID:
+            raise SpecError(f"values.{name}: steps of {step} give over {MAX_GRID:,} values; use a larger step")
         exclude = {Decimal(str(x)) for x in raw.get("exclude", [])}
         vals, v = [], lo
         while v <= hi:
@@ -76,7 +81,8 @@ class Spec:
     title: str = ""
     description: str = ""
     grids: dict[str, Grid] = field(default_factory=dict)
-    fixed: Network | None = None  # all values given: every variant is this network
+    fixed: Network | None = None
+    leaky_slope: float = DEFAULT_LEAKY_SLOPE  # all values given: every variant is this network
 
     @property
     def is_fixed(self) -> bool:
@@ -84,6 +90,7 @@ class Spec:
 
 
 def parse_spec(data: dict[str, Any], name: str) -> Spec:
+    check_shape(data, name)  # every key known, every number finite: one-line errors before anything else
     net = data.get("network")
     if not isinstance(net, dict):
         raise SpecError(f"spec {name} has no [network] table; add layers, activation, loss and bias")
@@ -116,9 +123,13 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
     decimals = int(data.get("decimals", q.get("decimals", 4)))
     if not 1 <= decimals <= 8:
         raise SpecError(f"spec {name}: decimals must be 1 to 8")
+    slope = net.get("leaky_slope", DEFAULT_LEAKY_SLOPE)
+    if isinstance(slope, bool) or not isinstance(slope, int | float) or not 0 < slope < 1:
+        raise SpecError(f"spec {name}: leaky_slope must be a number between 0 and 1, e.g. 0.01")
     spec = Spec(
         name=name, layers=choices, activation=act_choices, loss=loss, bias=bias, ask=list(ask),
         decimals=decimals, title=str(data.get("title", "")), description=str(data.get("description", "")),
+        leaky_slope=float(slope),
     )  # fmt: skip
     given = [k for k in VALUE_KEYS if k in net]
     if given and len(given) < len(VALUE_KEYS) - (1 if bias == "none" else 0):

@@ -1,22 +1,23 @@
 """Graph + values -> worked steps: the formula, the formula with numbers, the result.
 
-Formulas are written in a tiny TeX subset (``x_{1}``, ``a^{2}``, ``\\frac{a}{b}``, ``\\hat{y}``)
-that ``mathtext`` turns into HTML or plain text; the answer key stores them as they are.
+A step is a record (``Step``): the left side, the formula's terms, the same terms with
+numbers, the result, an aside and the rounding note. Renderers only format it; the answer
+key stores it flattened (``Step.to_dict``). Formulas are written in a tiny TeX subset
+(``x_{1}``, ``a^{2}``, ``\\frac{a}{b}``, ``\\hat{y}``) that ``mathtext`` turns into HTML or
+plain text. Printed numbers get the typographic minus in one place (``numbers.minus``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from . import ops
+from . import functions, ops
 from .graph import Graph, Node
 from .network import bias_name, neuron_name
-from .numbers import fmt, fmt_given, quantize, to_decimal
-
-ACT_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "f"}
-ACT_WORDS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "linear (identity)"}
+from .numbers import fmt, fmt_given, minus, quantize, to_decimal
 
 
 def symbol(graph: Graph, node_id: str) -> str:
@@ -53,7 +54,7 @@ def symbol(graph: Graph, node_id: str) -> str:
     if k == "dL_da":
         return f"\\frac{{∂L}}{{∂a_{{{sub}}}}}"
     if k == "dact":
-        return f"{ACT_SYMBOL[n.fn]}′(z_{{{sub}}})"
+        return f"{functions.activation(n.fn).symbol}′(z_{{{sub}}})"
     if k == "delta":
         return f"δ_{{{sub}}}"
     raise ValueError(k)
@@ -84,6 +85,51 @@ def label(graph: Graph, node_id: str) -> str:
     return f"{words[k]} {nm}"
 
 
+@dataclass(frozen=True)
+class Step:
+    """One worked step: ``lhs = formula… = numbers… = result``, with an aside and a rounding note.
+
+    Terms are in the TeX subset, numbers printed with the typographic minus; ``result`` and
+    ``shown`` are machine decimals (ASCII minus). ``shown`` is what the printed rounded numbers
+    give when that differs from the exact result (printed with ≈).
+    """
+
+    id: str
+    group: str
+    kind: str
+    asked: bool
+    inputs: tuple[str, ...]
+    lhs: str
+    formula: tuple[str, ...]
+    numbers: tuple[str, ...]
+    result: str
+    aside: str = ""
+    shown: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer key's flat form: 'lhs = formula (aside)' and 'numbers' as strings."""
+        formula = " = ".join((self.lhs, *self.formula)) + (f" ({self.aside})" if self.aside else "")
+        d: dict[str, Any] = {
+            "id": self.id, "group": self.group, "kind": self.kind, "asked": self.asked,
+            "inputs": list(self.inputs), "formula": formula, "substituted": " = ".join(self.numbers),
+            "result": self.result,
+        }  # fmt: skip
+        if self.shown:
+            d["shown"] = self.shown
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+_Terms = tuple[list[str], list[str], str]  # formula terms, number terms, aside
+
+
+def plain_number(s: str) -> str:
+    """'(−0.1119)' -> '-0.1119': a printed number term back to its machine form, for comparing."""
+    return s.strip().removeprefix("(").removesuffix(")").replace("−", "-")
+
+
 class StepWriter:
     """Writes the steps of one solved graph; numbers are shown as the key prints them (rounded)."""
 
@@ -91,9 +137,14 @@ class StepWriter:
         self.g, self.d = graph, decimals
         self.exact = exact
 
+    # --- what the registry's formulas use (functions.Show) ---
+
+    def fmt(self, x: Any) -> str:
+        return minus(fmt(x, self.d))
+
     def num(self, node_id: str) -> str:
-        s = fmt_given(self.g.given[node_id]) if node_id in self.g.given else fmt(self.exact[node_id], self.d)
-        return f"({s.replace('-', '−')})" if s.startswith("-") else s
+        s = minus(fmt_given(self.g.given[node_id])) if node_id in self.g.given else self.fmt(self.exact[node_id])
+        return f"({s})" if s.startswith("−") else s
 
     def arg(self, node_id: str) -> str:
         """A number standing alone (a function argument): no parentheses around a negative."""
@@ -102,158 +153,102 @@ class StepWriter:
     def sym(self, node_id: str) -> str:
         return symbol(self.g, node_id)
 
-    def step(self, node: Node) -> dict[str, str]:
-        f, s = getattr(self, f"_op_{node.op}")(node)
-        lhs = self.sym(node.id)
-        return {"formula": f"{lhs} = {f}", "substituted": s, "result": fmt(self.exact[node.id], self.d)}
-
-    def shown_result(self, node: Node) -> str:
-        """The result of the line as printed: the displayed (rounded) inputs, each partial result
-        rounded as the line shows it (products, e^-z, eta x gradient), then rounded."""
-        args = [self._dec(i) for i in node.inputs]
-        with localcontext() as ctx:
-            ctx.prec = 40
-            value = ops.point(node, args, ops.DecimalMath, lambda x: quantize(x, self.d), self.g.network.layers[-1])
-        return fmt(value, self.d)
-
-    def _pairs(self, ins: tuple[str, ...]) -> list[tuple[str, str]]:
-        n = len(ins) // 2
-        return list(zip(ins[:n], ins[n : 2 * n], strict=True))
-
-    def _op_affine(self, node: Node) -> tuple[str, str]:
-        pairs = self._pairs(node.inputs)
-        f = " + ".join(f"{self.sym(w)} {self.sym(a)}" for w, a in pairs)
-        s = " + ".join(f"{self.num(w)}·{self.num(a)}" for w, a in pairs)
-        prods = [_paren(fmt(self._dec(w) * self._dec(a), self.d)) for w, a in pairs]
-        if len(node.inputs) % 2:
-            b = node.inputs[-1]
-            f += f" + {self.sym(b)}"
-            s += f" + {self.num(b)}"
-            prods.append(self.num(b))
-        if len(pairs) > 1 or len(node.inputs) % 2:
-            s += " = " + " + ".join(prods)
-        return f, s
-
-    def _val(self, node_id: str) -> Any:
-        return self.g.given[node_id] if node_id in self.g.given else self.exact[node_id]
-
-    def _dec(self, node_id: str) -> Decimal:
+    def dec(self, node_id: str) -> Decimal:
         """The value as displayed in the key, so each printed line can be re-traced by hand."""
         if node_id in self.g.given:
             return to_decimal(self.g.given[node_id])
         return quantize(self.exact[node_id], self.d)
 
-    def _op_act(self, node: Node) -> tuple[str, str]:
-        z = node.inputs[0]
-        zs, zn = self.sym(z), self.num(z)
-        if node.fn == "sigmoid":
-            e = fmt((-self._dec(z)).exp(), self.d)
-            zv = self._dec(z)
-            e = fmt((-zv).exp(), self.d)
-            power = f"−{fmt(zv, self.d)}" if zv > 0 else f"−({fmt(zv, self.d).replace('-', '−')})"
-            return (
-                f"σ({zs}) = \\frac{{1}}{{1 + e^{{−{zs}}}}}",
-                f"\\frac{{1}}{{1 + e^{{{power}}}}} = \\frac{{1}}{{1 + {e}}}",
-            )
-        if node.fn == "tanh":
-            return f"tanh({zs})", f"tanh({self.arg(z)})"
-        if node.fn == "relu":
-            return f"max(0, {zs})", f"max(0, {self.arg(z)})"
-        return zs, zn
+    # --- steps ---
 
-    def _loss_terms(self, node: Node, numbers: bool) -> list[str]:
-        half = len(node.inputs) // 2
-        out = []
-        show = self.num if numbers else self.sym
-        for a, y in zip(node.inputs[:half], node.inputs[half:], strict=True):
-            if node.fn == "bce":
-                out.append(f"{show(y)} ln {show(a)} + (1 − {show(y)}) ln(1 − {show(a)})")
-            elif node.fn == "sse":
-                out.append(f"({show(y)} − {show(a)})^{{2}}")
-            else:
-                out.append(f"({show(a)} − {show(y)})^{{2}}")
-        return out
+    def step(self, node: Node, asked: bool = False) -> Step:
+        f, s, aside = getattr(self, f"_op_{node.op}")(node)
+        result = fmt(self.exact[node.id], self.d)
+        if s and plain_number(s[-1]) == result:
+            s = s[:-1]  # '… = 0.0902 = 0.0902' says nothing twice
+        return Step(node.id, node.group, node.kind, asked, node.inputs, self.sym(node.id), tuple(f), tuple(s),
+                    result, aside)  # fmt: skip
 
-    def _op_loss(self, node: Node) -> tuple[str, str]:
-        n = len(node.inputs) // 2
-        parts = []
-        for numbers in (False, True):
-            terms = self._loss_terms(node, numbers)
-            if node.fn == "bce":
-                parts.append(" − ".join(f"[{t}]" for t in terms).join(("−", "")))
-                continue
-            body = " + ".join(terms)
-            pre = {"half_sse": "\\frac{1}{2}", "mse": f"\\frac{{1}}{{{n}}}", "sse": ""}[node.fn]
-            parts.append(f"{pre}[{body}]" if pre and n > 1 else f"{pre}{body}")
-        return parts[0], parts[1]
+    def shown_result(self, node: Node) -> str:
+        """The result of the line as printed: the displayed (rounded) inputs, each partial result
+        rounded as the line shows it (products, e^−z, η × gradient), then rounded."""
+        args = [self.dec(i) for i in node.inputs]
+        with localcontext() as ctx:
+            ctx.prec = 40
+            value = ops.point(node, args, ops.DecimalMath, lambda x: quantize(x, self.d), self.g.network.layers[-1])
+        return fmt(value, self.d)
 
-    def _op_dloss(self, node: Node) -> tuple[str, str]:
-        a, y = node.inputs
-        n = self.g.network.layers[-1]
-        forms = {
-            "half_sse": "{a} − {y}",
-            "sse": "−2({y} − {a})",
-            "mse": "\\frac{{2}}{{{n}}}({a} − {y})",
-        }
-        t = forms[node.fn]
-        return t.format(a=self.sym(a), y=self.sym(y), n=n), t.format(a=self.num(a), y=self.num(y), n=n)
+    def _weighted(self, node: Node) -> tuple[list[str], list[str], list[str]]:
+        pairs = node.terms
+        f = [f"{self.sym(w)} {self.sym(a)}" for w, a in pairs]
+        s = [f"{self.num(w)}·{self.num(a)}" for w, a in pairs]
+        prods = [self._paren(self.dec(w) * self.dec(a)) for w, a in pairs]
+        return f, s, prods
 
-    def _op_dact(self, node: Node) -> tuple[str, str]:
-        if node.fn == "sigmoid":
-            a = node.inputs[0]
-            return f"{self.sym(a)}(1 − {self.sym(a)})", f"{self.num(a)}·(1 − {self.num(a)})"
-        if node.fn == "tanh":
-            a = node.inputs[0]
-            return f"1 − {self.sym(a)}^{{2}}", f"1 − {self.num(a)}^{{2}}"
-        if node.fn == "relu":
-            z = node.inputs[0]
-            pos = _f(self._val(z)) > 0
-            return (
-                f"1 if {self.sym(z)} > 0, else 0",
-                f"{1 if pos else 0}, since {self.sym(z)} is {self.arg(z)} {'>' if pos else '≤'} 0",
-            )
-        return "1 (linear activation)", "1"
+    def _paren(self, x: Any) -> str:
+        s = self.fmt(x)
+        return f"({s})" if s.startswith("−") else s
 
-    def _op_mul(self, node: Node) -> tuple[str, str]:
-        p, q = node.inputs
-        return f"{self.sym(p)} · {self.sym(q)}", f"{self.num(p)} · {self.num(q)}"
+    def _op_affine(self, node: Node) -> _Terms:
+        f, s, prods = self._weighted(node)
+        if node.bias:
+            f.append(self.sym(node.bias))
+            s.append(self.num(node.bias))
+            prods.append(self.num(node.bias))
+        terms = [" + ".join(s)]
+        if len(prods) > 1:
+            terms.append(" + ".join(prods))
+        return [" + ".join(f)], terms, ""
 
-    def _op_bce_delta(self, node: Node) -> tuple[str, str]:
-        a, y = node.inputs
+    def _op_act(self, node: Node) -> _Terms:
+        k = node.own
+        f, s = functions.activation(node.fn).formula(self, node.args, k, node.param)
+        return f, s, ""
+
+    def _op_loss(self, node: Node) -> _Terms:
+        f, s = functions.loss(node.fn).formula(self, node.values, node.targets)
+        return f, s, ""
+
+    def _op_dloss(self, node: Node) -> _Terms:
+        a, y = node.args
+        show = functions.loss(node.fn).derivative_formula
+        assert show is not None
+        f, s = show(self, a, y, self.g.network.layers[-1])
+        return f, s, ""
+
+    def _op_dact(self, node: Node) -> _Terms:
+        fn = functions.activation(node.fn)
+        f, s = fn.derivative_formula(self, node.args[0] if node.args else "", node.param)
+        return f, s, fn.derivative_note
+
+    def _op_mul(self, node: Node) -> _Terms:
+        p, q = node.args
+        return [f"{self.sym(p)} · {self.sym(q)}"], [f"{self.num(p)} · {self.num(q)}"], ""
+
+    def _op_xent_delta(self, node: Node) -> _Terms:
+        a, y = node.args
+        out = functions.loss(node.fn).output
+        return [f"{self.sym(a)} − {self.sym(y)}"], [f"{self.num(a)} − {self.num(y)}"], f"{out} with cross-entropy"
+
+    def _op_backsum(self, node: Node) -> _Terms:
+        f, s, _ = self._weighted(node)
+        return [" + ".join(f)], [" + ".join(s)], ""
+
+    def _op_sum(self, node: Node) -> _Terms:
         return (
-            f"{self.sym(a)} − {self.sym(y)} (sigmoid with cross-entropy)",
-            f"{self.num(a)} − {self.num(y)}",
+            [" + ".join(self.sym(i) for i in node.values)],
+            [" + ".join(self.num(i) for i in node.values)],
+            "the shared bias collects every delta of its layer",
         )
 
-    def _op_backsum(self, node: Node) -> tuple[str, str]:
-        pairs = self._pairs(node.inputs)
-        f = " + ".join(f"{self.sym(w)} {self.sym(d)}" for w, d in pairs)
-        s = " + ".join(f"{self.num(w)}·{self.num(d)}" for w, d in pairs)
-        return f, s
+    def _op_copy(self, node: Node) -> _Terms:
+        return [self.sym(node.args[0])], [], ""
 
-    def _op_sum(self, node: Node) -> tuple[str, str]:
-        ins = node.inputs
+    def _op_update(self, node: Node) -> _Terms:
+        old, eta, grad = node.args
+        step = self._paren(self.dec(eta) * self.dec(grad))
         return (
-            " + ".join(self.sym(i) for i in ins) + " (the shared bias collects every delta of its layer)",
-            " + ".join(self.num(i) for i in ins),
+            [f"{self.sym(old)} − η {self.sym(grad)}"],
+            [f"{self.num(old)} − {self.num(eta)}·{self.num(grad)}", f"{self.num(old)} − {step}"],
+            "",
         )
-
-    def _op_copy(self, node: Node) -> tuple[str, str]:
-        d = node.inputs[0]
-        return f"{self.sym(d)} · 1", self.num(d)
-
-    def _op_update(self, node: Node) -> tuple[str, str]:
-        old, eta, grad = node.inputs
-        step = fmt(self._dec(eta) * self._dec(grad), self.d)
-        return (
-            f"{self.sym(old)} − η {self.sym(grad)}",
-            f"{self.num(old)} − {self.num(eta)}·{self.num(grad)} = {self.num(old)} − {_paren(step)}",
-        )
-
-
-def _f(x: Any) -> float:
-    return float(x)
-
-
-def _paren(s: str) -> str:
-    return f"({s.replace('-', '−')})" if s.startswith("-") else s

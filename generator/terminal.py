@@ -1,13 +1,41 @@
-"""The worked solution in a terminal: aligned tables, one per group of steps."""
+"""The terminal: user text made harmless, and the worked solution as aligned tables.
+
+Every string a user supplied (names, ids, column headers, file names, pack names, messages
+quoting them) goes through ``plain`` before it reaches a terminal, and through ``safe`` when
+rich prints it with markup: no escape sequence, no OSC 8 hyperlink, no rich markup from a file.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .mathtext import to_text
+from .numbers import minus
+
+# C0 and C1 controls (ESC starts every escape sequence; CSI is U+009B), DEL, and the bidi
+# overrides and isolates that make a terminal show text in another order than it is stored.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object) -> str:
+    """User text fit for a terminal: controls become "?", line breaks a space; joiners (ZWJ, ZWNJ) stay."""
+    s = str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    s = _CONTROL.sub("?", s)
+    if not s.isprintable():  # other unassigned or format characters
+        s = "".join(ch if ch.isprintable() or unicodedata.category(ch) in ("Zs", "Cf") else "?" for ch in s)
+    return s
+
+
+def safe(text: object) -> str:
+    """``plain`` text escaped for rich markup: '[/bold]' and '[link=...]' print as written."""
+    return escape(plain(text))
+
 
 GROUP_TITLES = {
     "forward": "Forward pass",
@@ -40,7 +68,7 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         t.add_column("with numbers")
         t.add_column("result", justify="right", no_wrap=True)
         for s in steps:
-            res = s["result"].replace("-", "−") + ("" if s["id"] in asked else " ·")
+            res = minus(s["result"]) + ("" if s["id"] in asked else " ·")
             sub = to_text(s["substituted"]) + (f"\n[dim]{s['note']}[/dim]" if s.get("note") else "")
             t.add_row(s["id"], to_text(s["formula"]), sub, res)
         con.print(t)
@@ -49,7 +77,7 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         table.add_column(col, justify="left" if col == "parameter" else "right")
     arrow = {"up": "↑", "down": "↓", "same": "="}
     for u in problem["updates"]:
-        cells = [u[k].replace("-", "−") for k in ("old", "gradient", "step", "new")]
+        cells = [minus(u[k]) for k in ("old", "gradient", "step", "new")]
         table.add_row(to_text(u["symbol"]), *cells, arrow[u["direction"]])
     con.print(table)
     con.print(f"[dim]Values rounded to {decimals} decimals, half away from zero. "

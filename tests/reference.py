@@ -14,17 +14,25 @@ import numpy as np
 F = np.ndarray[Any, np.dtype[np.float64]]
 
 
-def act(fn: str, z: F) -> F:
+def act(fn: str, z: F, slope: float = 0.01) -> F:
     if fn == "sigmoid":
         return 1.0 / (1.0 + np.exp(-z))
     if fn == "tanh":
         return np.tanh(z)
     if fn == "relu":
         return np.maximum(z, 0.0)
-    return z.copy()
+    if fn == "leaky_relu":
+        return np.where(z > 0, z, slope * z)
+    if fn == "softmax":
+        e = np.exp(z - z.max())
+        return e / e.sum()
+    if fn == "linear":
+        return z.copy()
+    raise ValueError(f"unknown activation {fn!r}")
 
 
-def act_prime(fn: str, z: F) -> F:
+def act_prime(fn: str, z: F, slope: float = 0.01) -> F:
+    """The diagonal derivative; softmax has none that backprop uses (with cce, δ = a − y)."""
     if fn == "sigmoid":
         s = 1.0 / (1.0 + np.exp(-z))
         return s * (1 - s)
@@ -32,7 +40,13 @@ def act_prime(fn: str, z: F) -> F:
         return 1 - np.tanh(z) ** 2
     if fn == "relu":
         return (z > 0).astype(float)
-    return np.ones_like(z)
+    if fn == "leaky_relu":
+        return np.where(z > 0, 1.0, slope)
+    if fn == "linear":
+        return np.ones_like(z)
+    if fn == "softmax":
+        return np.full_like(z, np.nan)
+    raise ValueError(f"unknown activation {fn!r}")
 
 
 def loss(kind: str, a: F, y: F) -> float:
@@ -42,7 +56,11 @@ def loss(kind: str, a: F, y: F) -> float:
         return float(np.sum((y - a) ** 2))
     if kind == "mse":
         return float(np.mean((a - y) ** 2))
-    return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)))
+    if kind == "bce":
+        return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)))
+    if kind == "cce":
+        return float(-np.sum(y * np.log(a)))
+    raise ValueError(f"unknown loss {kind!r}")
 
 
 def loss_grad(kind: str, a: F, y: F) -> F:
@@ -52,7 +70,14 @@ def loss_grad(kind: str, a: F, y: F) -> F:
         return -2 * (y - a)
     if kind == "mse":
         return 2 * (a - y) / a.size
-    return (a - y) / (a * (1 - a))
+    if kind == "bce":
+        return (a - y) / (a * (1 - a))
+    if kind == "cce":
+        return -y / a
+    raise ValueError(f"unknown loss {kind!r}")
+
+
+XENT = ("bce", "cce")  # with sigmoid / softmax outputs: δ = a − y
 
 
 @dataclass
@@ -74,10 +99,11 @@ def forward(d: dict[str, Any], W: list[F] | None = None, b: list[F] | None = Non
     b = b if b is not None else [np.array(v, float) for v in d["biases"]]
     a = [np.array(d["inputs"], float)]
     zs = []
+    slope = float(d.get("leaky_slope", 0.01))
     for l, fn in enumerate(d["activation"]):
         z = W[l] @ a[-1] + b[l]
         zs.append(z)
-        a.append(act(fn, z))
+        a.append(act(fn, z, slope))
     return zs, a
 
 
@@ -96,8 +122,8 @@ def backprop(d: dict[str, Any]) -> Result:
             dL_da[l] = loss_grad(d["loss"], a[-1], y)
         else:
             dL_da[l] = W[l + 1].T @ delta[l + 1]
-        dact[l] = act_prime(fn, zs[l])
-        delta[l] = a[-1] - y if (l == depth - 1 and d["loss"] == "bce") else dL_da[l] * dact[l]
+        dact[l] = act_prime(fn, zs[l], float(d.get("leaky_slope", 0.01)))
+        delta[l] = a[-1] - y if (l == depth - 1 and d["loss"] in XENT) else dL_da[l] * dact[l]
     grad_W = [np.outer(delta[l], a[l]) for l in range(depth)]
     if d["bias"] == "shared":
         grad_b = [np.array([delta[l].sum()]) for l in range(depth)]

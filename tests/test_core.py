@@ -50,7 +50,10 @@ def reference_values(d: dict[str, Any]) -> dict[str, float]:
 def relu_at_kink(d: dict[str, Any]) -> bool:
     """A ReLU input at 0 (up to float noise): its derivative is a convention, not a value."""
     zs, _ = reference.forward(d)
-    return any(fn == "relu" and np.any(np.abs(z) < 1e-9) for fn, z in zip(d["activation"], zs, strict=True))
+    return any(fn in KINKED and np.any(np.abs(z) < 1e-9) for fn, z in zip(d["activation"], zs, strict=True))
+
+
+KINKED = ("relu", "leaky_relu")  # f' at z = 0 is a convention
 
 
 def assert_matches_reference(d: dict[str, Any], backend: str) -> None:
@@ -60,7 +63,7 @@ def assert_matches_reference(d: dict[str, Any], backend: str) -> None:
     ours = evaluate(g, "exact", backend=backend)
     ref = reference_values(d)
     for nid, want in ref.items():
-        if g.by_id[nid].kind == "dact" and g.by_id[nid].fn == "relu":
+        if g.by_id[nid].kind == "dact" and g.by_id[nid].fn in KINKED:
             continue  # checked below: the reference uses z > 0 too
         assert float(ours[nid]) == pytest.approx(want, rel=1e-9, abs=1e-12), nid
 
@@ -80,6 +83,10 @@ def test_float_evaluation_matches_numpy_over_thousands_of_networks(d: dict[str, 
 @settings(max_examples=300, deadline=None)
 @given(network_dicts())
 def test_gradients_match_finite_differences(d: dict[str, Any]) -> None:
+    check_finite_differences(d)
+
+
+def check_finite_differences(d: dict[str, Any]) -> None:
     g = build_graph(Network.from_dict(d))
     ours = evaluate(g, "exact", backend="float")
     gW, gb = reference.numeric_grads(d)
@@ -91,7 +98,7 @@ def test_gradients_match_finite_differences(d: dict[str, Any]) -> None:
         else:
             continue
         zs, _ = reference.forward(d)
-        if any(fn == "relu" and np.any(np.abs(z) < 1e-5) for fn, z in zip(d["activation"], zs, strict=True)):
+        if any(fn in KINKED and np.any(np.abs(z) < 1e-5) for fn, z in zip(d["activation"], zs, strict=True)):
             return  # finite differences straddle the ReLU kink
         assert ours[n.id] == pytest.approx(want, rel=1e-5, abs=1e-7), n.id
 
@@ -99,13 +106,17 @@ def test_gradients_match_finite_differences(d: dict[str, Any]) -> None:
 @settings(max_examples=500, deadline=None)
 @given(network_dicts())
 def test_hand_rounded_solutions_stay_inside_the_accepted_intervals(d: dict[str, Any]) -> None:
+    check_hand_rounded(d)
+
+
+def check_hand_rounded(d: dict[str, Any]) -> None:
     g = build_graph(Network.from_dict(d))
     iv = accepted_intervals(g, 4)
     exact = evaluate(g, "exact", backend="float")
     for mode in ("quantity", "fine"):
         vals = evaluate(g, mode, 4, backend="float")
         for n in g.answer_nodes:
-            if n.kind == "dact" and n.fn == "relu" and abs(exact[n.inputs[0]]) < 1e-3:
+            if n.kind == "dact" and n.fn in KINKED and abs(exact[n.inputs[0]]) < 1e-3:
                 continue  # a ReLU at 0: the randomizer never asks it
             lo, hi = iv[n.id]
             assert lo <= vals[n.id] <= hi, (mode, n.id, vals[n.id], iv[n.id])

@@ -113,16 +113,58 @@ def test_a_trivialising_upstream_value_earns_no_follow_through(trivial: str) -> 
 
 
 @pytest.mark.parametrize(("text", "verdict"), [("", "blank"), ("see page 2", "unreadable")])
-def test_a_blank_or_unreadable_upstream_answer_earns_no_follow_through(text: str, verdict: str) -> None:
+def test_a_blank_upstream_answer_is_rebuilt_from_the_students_own_values(text: str, verdict: str) -> None:
+    """A hidden a_h1 = 0.61 cannot be claimed: the blank a_h1 is rebuilt from the written z_h1."""
     vk = vkey(ref_key())
     answers = follow(vk, {"a_h1": 0.61})  # z_o1 and the rest computed from a_h1 = 0.61 ...
     answers["a_h1"] = text  # ... which the student then does not show
     got = marks(vk, answers)
     assert got["a_h1"].verdict == verdict
     assert got["a_h1"].points == 0
-    assert got["z_o1"].verdict == "wrong"
-    assert verdict in got["z_o1"].note
+    assert got["z_o1"].verdict == "wrong"  # sigma(z_h1 = 0.3775) is 0.5933, not 0.61
+    own = got["z_o1"].own
+    assert own is not None
+    assert own[0] <= float(key_answers(vk)["z_o1"]) <= own[1]
     assert got["a_o1"].verdict == "ecf"  # a_o1 builds on z_o1, which is written and wrong, not trivial
+
+
+def test_a_slip_followed_through_blank_chain_factors_earns_follow_through() -> None:
+    """Issue 8: dL/da and f'(z) left blank, delta computed from the student's own a_o1 (z_o1 slipped)."""
+    vk = vkey(ref_key())
+    answers = follow(vk, {"z_o1": 1.3})
+    for aid in answers:
+        if aid.startswith(("dL_da_", "dact_")):
+            answers[aid] = ""
+    got = marks(vk, answers)
+    assert got["z_o1"].verdict == "wrong"
+    assert got["a_o1"].verdict == "ecf"
+    for aid in ("delta_o1", "delta_h1", "delta_h2"):  # wrong on the old code: 'builds on your blank answer'
+        assert got[aid].verdict == "ecf", (aid, got[aid])
+    assert sum(m.verdict == "wrong" for m in got.values()) == 1
+
+
+def test_a_blank_factor_gives_no_follow_through_without_a_written_slip() -> None:
+    """Blanks are rebuilt from correct values: a wrong delta after blank factors is wrong, not ecf."""
+    vk = vkey(ref_key())
+    answers = {**key_answers(vk), "dL_da_o1": "", "dact_o1": "", "delta_o1": "0.1500"}
+    got = marks(vk, answers)
+    assert got["delta_o1"].verdict == "wrong"
+
+
+@pytest.mark.parametrize("code", ["loss_factor", "derivative_on_z", "weight_index_swap"])
+def test_a_mistake_behind_blank_chain_factors_is_named_in_delta(code: str) -> None:
+    """Issue 8: with dL/da and f'(z) blank, the mistake made in them is named at delta (old code: unnamed)."""
+    from tests.test_grading_class import MISTAKES
+
+    vk = vkey(ref_key())
+    vals = evaluate(vk.graph, "quantity", 4, override=MISTAKES[code](vk.graph, 4))
+    answers = {aid: fmt(vals[aid], 4) for aid in vk.answers}
+    for aid in answers:
+        if aid.startswith(("dL_da_", "dact_")):
+            answers[aid] = ""
+    got = marks(vk, answers)
+    first = "delta_h1" if code == "weight_index_swap" else "delta_o1"
+    assert (got[first].verdict, got[first].diagnosis) == ("wrong", code)
 
 
 def test_follow_through_allows_digits_carried_in_the_calculator() -> None:
@@ -222,3 +264,36 @@ def test_grade_key_reports_unknown_codes_duplicates_and_ids_and_grades_the_rest(
     assert "ZZZ-ZZZ" in kinds["unknown_variant"]
     assert "t.csv line 2" in kinds["duplicate"]
     assert "shoe size" in kinds["unknown_answer"]
+
+
+def full_precision_slips(key: dict[str, Any]) -> list[tuple[VariantKey, str, dict[str, str]]]:
+    """Students who slip once (each asked answer in turn) and then carry every value unrounded."""
+    out = []
+    for i in range(len(key["variants"])):
+        vk = vkey(key, i)
+        exact = evaluate(vk.graph, "exact", 4)
+        for first in vk.answers:
+            vals = evaluate(vk.graph, "exact", 4, fixed={first: float(exact[first]) * 1.1 + 0.0123})
+            out.append((vk, first, {aid: fmt(vals[aid], 4) for aid in vk.answers}))
+    return out
+
+
+def test_digits_carried_in_the_calculator_past_a_correct_looking_value() -> None:
+    """Issue 8: delta_h2 = 0.025653 written 0.0257 (which the key accepts), then 0.025653 x 0.15 = 0.0038.
+
+    The written earlier value stands for every number that rounds to it, so the answer built on
+    the unrounded value is accepted although no earlier answer it uses is wrong.
+    """
+    key = build_pack(load_builtin("profile", "standard"), pack="x", count=20, seed="3")
+    seen = 0
+    for vk, first, answers in full_precision_slips(key):
+        got = marks(vk, answers)
+        for aid, m in got.items():
+            inputs = vk.structure.frontier[aid]
+            lo, hi = vk.key_iv[aid]
+            if aid == first or float(answers[aid]) == 0 or lo <= float(answers[aid]) <= hi:
+                continue
+            if inputs and all(got[i].verdict == "correct" for i in inputs):
+                seen += 1  # the old code marked every one of these wrong
+                assert m.verdict in ("correct", "ecf"), (vk.code, first, aid, answers[aid], m)
+    assert seen >= 3

@@ -131,7 +131,10 @@ def test_impossible_spec_is_a_clear_error() -> None:
     [
         ({}, "no \\[network\\] table"),
         ({"network": {"layers": [2, 2, 1], "loss": "hinge"}}, "unknown loss"),
-        ({"network": {"layers": [2, 2, 1], "activation": "softmax"}}, "unknown activation"),
+        ({"network": {"layers": [2, 2, 1], "activation": "softplus"}}, "unknown activation"),
+        ({"network": {"layers": [2, 2, 3], "activation": "softmax", "loss": "cce"}}, "only for the output layer"),
+        ({"network": {"layers": [2, 2, 3], "activation": ["relu", "softmax"]}}, "need loss 'cce'"),
+        ({"network": {"layers": [2, 2, 3], "activation": ["relu", "sigmoid"], "loss": "cce"}}, "needs softmax outputs"),
         ({"network": {"layers": [5, 2, 1]}}, "5 inputs"),
         ({"network": {"layers": [2, 2, 1], "loss": "bce", "activation": "tanh"}}, "needs sigmoid outputs"),
         ({"network": {"layers": [2, 2, 1]}, "questions": {"ask": ["gradients"]}}, "neither a kind"),

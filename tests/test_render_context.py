@@ -11,7 +11,7 @@ import pytest
 
 from generator.network import Network
 from generator.pack import Student, build_pack
-from generator.render.context import file_stem, key_context, math_minus, split_top, unique_stems, worksheet_context
+from generator.render.context import file_stem, key_context, unique_stems, worksheet_context
 from generator.render.diagram import network_svg, weight_labels
 from generator.render.templating import render_template, templates_dir
 from generator.solve import problem_record, solve
@@ -81,11 +81,6 @@ def test_answer_key_html_has_every_step_answer_and_update(key: dict[str, Any]) -
         assert a["rounded"].replace("-", "−") in html
     assert html.count('class="dir"') == len(p["updates"])
     assert "not asked" in html or all(s["asked"] for s in p["steps"])
-
-
-def test_split_top_keeps_fractions_whole() -> None:
-    assert split_top(r"a = \frac{x = y}{2} = 3") == ["a", r"\frac{x = y}{2}", "3"]
-    assert math_minus("(-0.05)·0.25 + x-1") == "(−0.05)·0.25 + x-1"
 
 
 def test_file_names_are_safe_and_unique() -> None:

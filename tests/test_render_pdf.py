@@ -203,6 +203,6 @@ def test_a_failing_variant_names_the_student(tmp_path: Path) -> None:
     from generator.render import RenderError, render_pack
 
     key = build_pack(load_builtin("profile", "easy"), pack="f", students=[Student("x1", "Grace Hopper")], seed="1")
-    del key["variants"][0]["problems"][0]["steps"][0]["formula"]
+    del key["variants"][0]["problems"][0]["answers"][0]["rounded"]
     with pytest.raises(RenderError, match=r"Grace Hopper \(x1\)"):
         render_pack(key, tmp_path / "out", jobs=1)

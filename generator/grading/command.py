@@ -41,11 +41,18 @@ def check_argument_order(key_file: str, submissions: tuple[str, ...]) -> None:
     type=click.IntRange(1, 64),
     help="Processes rendering feedback PDFs [one per 8 students, up to all cores].",
 )
+@click.option(
+    "--gradebook", "gradebooks", multiple=True, type=click.Choice(["canvas", "moodle"]),
+    help="Also write gradebook-canvas.csv / gradebook-moodle.csv for the LMS's grade import (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--assignment", default="", help="Grade column name in LMS gradebooks, e.g. 'Midterm (1234)' [key title]."
+)
 def grade(
     key_file: str, submissions: tuple[str, ...], out_dir: str | None, ecf_credit: float, force: bool,
-    no_pdf: bool, jobs: int | None,
+    no_pdf: bool, jobs: int | None, gradebooks: tuple[str, ...], assignment: str,
 ) -> None:  # fmt: skip
-    """Grade SUBMISSIONS (CSV, JSON, filled PDF worksheets, or folders of them) against KEY_FILE.
+    """Grade SUBMISSIONS (CSV, JSON, filled PDF worksheets, LMS response reports, or folders) against KEY_FILE.
 
     Writes gradebook.csv, answers.csv, feedback/<student>.pdf and report.pdf to --out.
     An answer within its accepted interval is correct; one computed correctly from the
@@ -56,11 +63,15 @@ def grade(
     Examples:
       backprop-exam grade answer_keys/midterm.json responses.csv --out grades/midterm
       backprop-exam grade answer_keys/midterm.json scans/ --out grades/midterm --ecf-credit 0.5 --force
+      backprop-exam grade answer_keys/midterm.json quiz-responses.xlsx --gradebook moodle --out grades/quiz
     """
     from .run import grade_files
     from .summary import print_summary
 
     check_argument_order(key_file, submissions)
     out = Path(out_dir) if out_dir else Path("grades") / Path(key_file).stem
-    run = grade_files(key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs)
+    run = grade_files(
+        key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
+        gradebooks=gradebooks, assignment=assignment,
+    )  # fmt: skip
     print_summary(run)

@@ -9,6 +9,7 @@ answers with the evaluator's interval rule, lazily, node by node.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ class Structure:
     ``frontier[n]``: the nearest asked answers upstream of n, reached through quantities that
     are not asked (so stopping at the first asked one on each path). ``region[n]``: the
     not-asked quantities in between, which a student computes on scrap paper; a wrong rule may
-    act there too. Both in graph order.
+    act there too. Both in graph order. ``upstream[n]``: every asked answer n depends on, however far.
     """
 
     graph: Graph
@@ -38,6 +39,7 @@ class Structure:
     decimals: int
     frontier: dict[str, tuple[str, ...]] = field(default_factory=dict)
     region: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    upstream: dict[str, frozenset[str]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # per-answer data of other modules (wrong-rule patches)
 
     def __post_init__(self) -> None:
@@ -45,7 +47,7 @@ class Structure:
         self.by_id = self.graph.by_id
         self.n_out = self.graph.network.layers[-1]
         self.half = unit(self.decimals) / 2
-        order = {n.id: i for i, n in enumerate(self.graph.nodes)}
+        self.order = order = {n.id: i for i, n in enumerate(self.graph.nodes)}
         for nid in self.asked:
             front: set[str] = set()
             region: set[str] = set()
@@ -64,6 +66,11 @@ class Structure:
                     stack.extend(m.inputs)
             self.frontier[nid] = tuple(sorted(front, key=order.__getitem__))
             self.region[nid] = tuple(sorted(region, key=order.__getitem__))
+        above: dict[str, frozenset[str]] = {}
+        for node in self.graph.nodes:
+            deps = frozenset().union(*(above[i] | ({i} & self.asked_set) for i in node.inputs))
+            above[node.id] = deps
+        self.upstream = {nid: above[nid] for nid in self.asked}
 
     def is_scratch(self, nid: str) -> bool:
         """A quantity the student computes but is not asked to write down."""
@@ -74,6 +81,7 @@ class Structure:
 def structure_signature(network: Mapping[str, Any], asked: tuple[str, ...]) -> tuple[Any, ...]:
     return (
         tuple(network["layers"]), tuple(network["activation"]), network["loss"], network["bias"], asked,
+        network.get("leaky_slope"),  # a parameter of the graph's nodes
     )  # fmt: skip
 
 
@@ -118,20 +126,50 @@ def given_values(shape: Graph, net: Network) -> dict[str, float]:
     return {node.id: given_value(net, node) for node in shape.nodes if node.given}
 
 
+_WRITTEN = re.compile(r"[.,]([0-9]*)(?:[eE]([+-]?[0-9]+))?\s*$|[eE]([+-]?[0-9]+)\s*$")
+MAX_DIGITS = 12  # beyond this a float cannot tell the digits apart anyway
+
+
+def written_half(entry: Entry, decimals: int) -> float:
+    """Half a unit in the last digit the student wrote (0.0257 -> 0.00005, 0.025653 -> 0.0000005).
+
+    Never coarser than the key's ``decimals``: a value written with fewer digits than the
+    worksheet asks for does not buy a wider range for the answers built on it.
+    """
+    digits = decimals
+    m = _WRITTEN.search(entry.text)
+    if m is not None:
+        frac, exp = (m.group(1) or ""), m.group(2) or m.group(3) or "0"
+        digits = max(decimals, min(MAX_DIGITS, len(frac) - int(exp[:4])))
+    return 0.5 * 10.0**-digits
+
+
 class OwnValues:
     """Intervals of quantities computed from a student's own answers.
 
-    An answered quantity is the point the student wrote (widened by ``widen`` on both sides
-    when allowing for digits carried in the calculator); a blank or unreadable one falls back
-    to its key interval; a quantity not asked is recomputed from its inputs, recursively, with
-    the honest-rounding interval rule of the evaluator.
+    A written (readable) answer is the point the student wrote or, with ``carried``, every
+    number that rounds to it at the digits written (the student kept more digits in the
+    calculator). Every other quantity, not asked or left blank or unreadable, is rebuilt from
+    its inputs, recursively, with the honest-rounding interval rule of the evaluator: the
+    key does the same from the given values.
     """
 
-    def __init__(self, vk: VariantKey, entries: Mapping[str, Entry], widen: float = 0.0) -> None:
-        self.vk, self.entries, self.widen = vk, entries, widen
+    def __init__(self, vk: VariantKey, entries: Mapping[str, Entry], carried: bool = False) -> None:
+        self.vk, self.entries, self.carried = vk, entries, carried
         self.st = vk.structure
         self.given = vk.graph.given
         self.memo: dict[str, Interval] = {}
+
+    def written(self, nid: str) -> float | None:
+        """The student's number for ``nid`` when it is asked and was written readably, else None."""
+        if nid not in self.st.asked_set:
+            return None
+        e = self.entries.get(nid)
+        return None if e is None else e.value
+
+    def rebuilt(self, nid: str) -> bool:
+        """A quantity the student did not write down (not asked, blank or unreadable): computed from its inputs."""
+        return nid not in self.given and self.written(nid) is None
 
     def iv(self, nid: str) -> Interval:
         got = self.memo.get(nid)
@@ -140,20 +178,43 @@ class OwnValues:
         if nid in self.given:
             v = self.given[nid]
             out = (v, v)
-        elif nid in self.st.asked_set:
-            e = self.entries.get(nid)
-            if e is not None and e.value is not None:
-                out = (e.value - self.widen, e.value + self.widen)
-            else:
-                out = self.vk.key_interval(nid)
         else:
-            out = self.at(self.st.by_id[nid])
+            value = self.written(nid)
+            if value is None:
+                out = self.at(self.st.by_id[nid])
+            elif self.carried:
+                h = written_half(self.entries[nid], self.st.decimals)
+                out = (value - h, value + h)
+            else:
+                out = (value, value)
         self.memo[nid] = out
         return out
 
     def at(self, node: Node) -> Interval:
         """What an honest student writes for ``node`` from these inputs (not from its own answer)."""
         return node_interval(node, [self.iv(i) for i in node.inputs], self.st.n_out, self.st.decimals)
+
+    def basis(self, nid: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the written answers ``nid`` builds on, the rebuilt quantities in between), both in graph order.
+
+        Walks back from ``nid`` through quantities the student did not write down and stops at
+        each written answer (and at given values). Without blanks this is the structure's
+        ``frontier`` and ``region``.
+        """
+        st = self.st
+        front: set[str] = set()
+        region: set[str] = set()
+        stack = list(st.by_id[nid].inputs)
+        while stack:
+            i = stack.pop()
+            if i in front or i in region or i in self.given:
+                continue
+            if self.written(i) is not None:
+                front.add(i)
+            else:
+                region.add(i)
+                stack.extend(st.by_id[i].inputs)
+        return tuple(sorted(front, key=st.order.__getitem__)), tuple(sorted(region, key=st.order.__getitem__))
 
 
 class PatchedValues:
@@ -178,7 +239,7 @@ class PatchedValues:
             out = (c, c)
         elif nid in self.patch:
             out = self.at(self.patch[nid])
-        elif self.st.is_scratch(nid):
+        elif self.own.rebuilt(nid):
             out = self.at(self.st.by_id[nid])
         else:
             out = self.own.iv(nid)

@@ -16,8 +16,8 @@ from ..network import Network
 from .context import Structure, VariantKey, structure_signature
 from .display import plural
 from .marking import VERDICTS, Mark, mark_submission
-from .numbers import Entry, parse_number
-from .submissions import Issue, Submission
+from .numbers import UNREADABLE, Entry, ambiguous, parse_number
+from .submissions import Issue, Submission, debugging
 
 
 @dataclass
@@ -83,6 +83,8 @@ class KeyIndex:
         self.key = key
         self.variants = {normalize_code(v["variant"]): v for v in key["variants"]}
         self.ids = {answer_id_key(a): a for a in key["structure"]["answer_ids"]}
+        # '#3': the third asked answer (LMS responses list parts by position)
+        self.ids.update({f"#{i}": a for i, a in enumerate(key["structure"]["answer_ids"], start=1)})
         self._structures: dict[tuple[Any, ...], Structure] = {}
         self._keys: dict[str, VariantKey] = {}
 
@@ -121,30 +123,52 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
                 "check the code on the worksheet and that this is the right key"
             )))  # fmt: skip
             continue
-        if norm in first_source:
+        # an LMS draws variants at random: there, one student's second attempt is the duplicate
+        once = f"{norm}\x1f{sub.student_id or sub.name or sub.source}" if sub.drawn else norm
+        if once in first_source:
             out.issues.append(Issue(sub.source, "duplicate", (
-                f"{sub.source}: a second submission for variant {vk.code} (first one: {first_source[norm]}); "
+                f"{sub.source}: a second submission for variant {vk.code} (first one: {first_source[once]}); "
                 "only the first is graded, remove the one that should not count"
             )))  # fmt: skip
             continue
-        first_source[norm] = sub.source
+        first_source[once] = sub.source
         entries: dict[str, Entry] = {}
+        ambiguous_ids: list[str] = []
         for name, raw in sub.answers.items():
             aid = resolved.get(name, "")
             if aid == "":
                 aid = resolved[name] = index.ids.get(answer_id_key(name))
             if aid is None:
                 unknown_ids.setdefault(sub.file, set()).add(name)
-            else:
-                entries[aid] = parse_number(raw)
+            elif aid not in entries:  # two spellings of one id: the reader reported it; the first counts
+                entry = entries[aid] = parse_number(raw)
+                if entry.status == UNREADABLE and ambiguous(entry.text):
+                    ambiguous_ids.append(f"{aid} = {entry.text}")
+        if ambiguous_ids:
+            out.issues.append(Issue(sub.source, "ambiguous_number", (
+                f"{sub.source}: {', '.join(ambiguous_ids)}: a thousands separator or a decimal comma? "
+                "marked unreadable; correct the file (1000 or 1.000) and grade again"
+            )))  # fmt: skip
         student = vk.student or {}
+        if sub.drawn:
+            student = {}
         sid, name = sub.student_id or student.get("id", ""), sub.name or student.get("name", "")
         if sub.student_id and student.get("id") and sub.student_id != student["id"]:
             out.issues.append(Issue(sub.source, "student_mismatch", (
                 f"{sub.source}: student id {sub.student_id!r} on the submission, but variant {vk.code} was "
                 f"made for {student['id']!r}; graded under {sub.student_id!r}, check who wrote it"
             )))  # fmt: skip
-        marks = mark_submission(vk, entries, ecf_credit)
+        try:
+            marks = mark_submission(vk, entries, ecf_credit)
+        except Exception as e:  # one student never stops the class; BACKPROP_EXAM_DEBUG=1 re-raises
+            if debugging():
+                raise
+            out.issues.append(Issue(sub.source, "not_graded", (
+                f"{sub.source}: could not be graded ({type(e).__name__}: {e}); "
+                "this is a bug in backprop-exam, please report it with this submission"
+            )))  # fmt: skip
+            del first_source[norm]
+            continue
         out.graded.append(Graded(sub, vk, sid, name, marks))
     for file, names in unknown_ids.items():
         shown = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")

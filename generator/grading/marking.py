@@ -1,10 +1,14 @@
 """The marking rule: one verdict per answer (correct, ecf, wrong, blank, unreadable) and its points.
 
 - correct: the number lies in the key's accepted interval (every honest rounding habit).
-- ecf (error carried forward): not correct, but what an honest student writes when starting
-  from the student's OWN earlier answers. Allowed only when at least one of those earlier
-  answers is wrong, and none of them is blank, unreadable or a wrong value that trivialises
-  the step (0, 1 or -1), so leaving work out or writing 0 never earns follow-through.
+- ecf (error carried forward): not in the key's interval, but what an honest student writes
+  starting from the student's OWN earlier answers. Quantities the student did not write down
+  (not asked, blank, unreadable) are rebuilt from what they did write, as the key rebuilds
+  them from the given values; each written value stands for every number that rounds to it
+  at the digits written. Allowed only when some earlier answer is wrong, and none of the
+  written ones the answer directly builds on is a wrong value that trivialises the step
+  (0, 1 or -1), so writing 0 never earns follow-through and leaving work out earns nothing.
+  With no earlier answer wrong, an answer honest from the student's own values is correct.
 - wrong: anything else; then the mistake is diagnosed (``mistakes``).
 See docs/grading.md for the rule in full and its reasons.
 """
@@ -21,6 +25,7 @@ from .numbers import BLANK_ENTRY, Entry
 
 CORRECT, ECF, WRONG, BLANK, UNREADABLE = "correct", "ecf", "wrong", "blank", "unreadable"
 VERDICTS = (CORRECT, ECF, WRONG, BLANK, UNREADABLE)
+NO_OWN_VALUES = "No follow-through credit: your earlier answers are too far off to compute from."
 
 
 @dataclass(slots=True)
@@ -62,45 +67,64 @@ def mark_submission(vk: VariantKey, entries: Mapping[str, Entry], ecf_credit: fl
         else:
             pending.append(aid)
     if pending:
-        # The student's written values as points, then (second try) each widened by half a unit
-        # for digits carried in the calculator beyond the ones written down.
+        # The student's written values as points, and (the rule) each standing for every number
+        # that rounds to it at the digits written: digits kept in the calculator.
         own = OwnValues(vk, entries)
-        carried = OwnValues(vk, entries, widen=st.half)
+        carried = OwnValues(vk, entries, carried=True)
         for aid in pending:
-            e = entries[aid]
-            value = e.value
-            assert value is not None
-            node = st.by_id[aid]
-            honest = own.at(node)
-            allowed, note = _follow_through_allowed(vk, aid, entries, correct)
-            if allowed and (_inside(value, honest) or _inside(value, carried.at(node))):
-                marks[aid] = Mark(aid, e, ECF, ecf_credit, own=honest)
-                continue
-            code = diagnose(own, node, value, honest) or diagnose(carried, node, value, honest)
-            marks[aid] = Mark(aid, e, WRONG, 0.0, diagnosis=code, own=honest, note=note)
+            marks[aid] = _mark_pending(vk, aid, entries, correct, own, carried, ecf_credit)
     return [marks[aid] for aid in st.asked]
+
+
+def _mark_pending(
+    vk: VariantKey,
+    aid: str,
+    entries: Mapping[str, Entry],
+    correct: Mapping[str, bool],
+    own: OwnValues,
+    carried: OwnValues,
+    ecf_credit: float,
+) -> Mark:
+    """An answer outside the key's interval: follow-through, or wrong with a diagnosis."""
+    e = entries[aid]
+    value = e.value
+    assert value is not None
+    node = vk.structure.by_id[aid]
+    front, region = own.basis(aid)
+    try:
+        honest = own.at(node)
+        reach = carried.at(node)
+    except (ArithmeticError, ValueError):  # absurd earlier values (3650 for a z) overflow the arithmetic
+        return Mark(aid, e, WRONG, 0.0, note=NO_OWN_VALUES)
+    if _inside(value, honest) or _inside(value, reach):
+        blocked = _trivial_basis(vk, front, entries, correct)
+        if blocked:
+            return Mark(aid, e, WRONG, 0.0, own=honest, note=blocked)
+        if any(not correct[u] and own.written(u) is not None for u in vk.structure.upstream[aid]):
+            return Mark(aid, e, ECF, ecf_credit, own=honest)
+        # Nothing earlier is wrong, and this is honest from the student's own (correct) values.
+        return Mark(aid, e, CORRECT, 1.0, own=honest)
+    try:
+        code = diagnose(own, node, value, honest, region) or diagnose(carried, node, value, honest, region)
+    except (ArithmeticError, ValueError):
+        code = ""
+    return Mark(aid, e, WRONG, 0.0, diagnosis=code, own=honest)
 
 
 def _inside(value: float, iv: Interval) -> bool:
     return iv[0] <= value <= iv[1]
 
 
-def _follow_through_allowed(
-    vk: VariantKey, aid: str, entries: Mapping[str, Entry], correct: Mapping[str, bool]
-) -> tuple[bool, str]:
-    """Whether answer ``aid`` may earn ecf, and if not because of an earlier answer, why (for the feedback)."""
-    st = vk.structure
-    wrong_upstream = False
-    for f in st.frontier[aid]:
-        e = entries.get(f, BLANK_ENTRY)
-        if e.value is None:
-            what = "blank" if e.status == BLANK else "unreadable"
-            return False, f"No follow-through credit: it builds on your {what} answer for {f}."
-        if not correct[f]:
-            if trivial(e.value, st.half):
-                return (
-                    False,
-                    f"No follow-through credit: it builds on your answer {minus(e.text)} for {f}, a trivial value.",
-                )
-            wrong_upstream = True
-    return wrong_upstream, ""
+def _trivial_basis(
+    vk: VariantKey, front: tuple[str, ...], entries: Mapping[str, Entry], correct: Mapping[str, bool]
+) -> str:
+    """Why follow-through is refused: a written earlier answer that is wrong and 0, 1 or -1 ('' if none).
+
+    Only what the student wrote counts: a blank rebuilt from their values is not theirs to trivialise.
+    """
+    for f in front:
+        e = entries[f]
+        assert e.value is not None
+        if not correct[f] and trivial(e.value, vk.structure.half):
+            return f"No follow-through credit: it builds on your answer {minus(e.text)} for {f}, a trivial value."
+    return ""

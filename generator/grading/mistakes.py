@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .. import functions
 from ..graph import Graph, Node, weight_id
 from .context import CONST, Interval, OwnValues, PatchedValues, Structure
 
@@ -41,7 +42,12 @@ def const(v: float) -> str:
 def _scaled(node: Node, factor: float) -> list[Node]:
     """The node's correct value times ``factor`` (a sign flip, a lost or extra factor 2)."""
     inner = replace(node, id=f"~{node.id}")
-    return [replace(node, op="mul", fn="", inputs=(inner.id, const(factor))), inner]
+    return [_op(node, "mul", (inner.id, const(factor))), inner]
+
+
+def _op(node: Node, op: str, args: tuple[str, ...]) -> Node:
+    """``node`` computed by another op on ``args`` (its named inputs dropped)."""
+    return replace(node, op=op, fn="", args=args, weights=(), values=(), bias="", targets=())
 
 
 def _negated(nid: str) -> tuple[str, Node]:
@@ -49,11 +55,20 @@ def _negated(nid: str) -> tuple[str, Node]:
     return helper, Node(helper, "neg", "mul", (nid, const(-1.0)))
 
 
+def _applies(n: Node, code: str) -> bool:
+    """Whether the rule ``code`` applies to the activation or loss of ``n`` (the registry says)."""
+    if n.op in ("act", "dact"):
+        return code in functions.activation(n.fn).mistakes
+    if n.op in ("loss", "dloss", "xent_delta"):
+        return code in functions.loss(n.fn).mistakes
+    return False
+
+
 # --- the site rewrites -----------------------------------------------------------------
 
 
 def _flip_dloss(n: Node, g: Graph) -> list[Node] | None:
-    return _scaled(n, -1.0) if n.op in ("dloss", "bce_delta") else None
+    return _scaled(n, -1.0) if n.op in ("dloss", "xent_delta") and _applies(n, "sign_error") else None
 
 
 def _flip_here(n: Node, g: Graph) -> list[Node] | None:
@@ -61,94 +76,83 @@ def _flip_here(n: Node, g: Graph) -> list[Node] | None:
 
 
 def _no_dact(n: Node, g: Graph) -> list[Node] | None:
-    return [replace(n, op="copy", inputs=n.inputs[:1])] if n.kind == "delta" and n.op == "mul" else None
+    return [_op(n, "copy", n.args[:1])] if n.kind == "delta" and n.op == "mul" else None
 
 
 def _extra_dact(n: Node, g: Graph) -> list[Node] | None:
-    if n.op != "bce_delta":
+    if n.op != "xent_delta" or not _applies(n, "extra_activation_derivative"):
         return None
     inner = replace(n, id=f"~{n.id}")
-    d = Node(f"~dact:{n.id}", "dact", "dact", n.inputs[:1], fn="sigmoid")
-    return [replace(n, op="mul", inputs=(inner.id, d.id)), inner, d]
+    d = Node(f"~dact:{n.id}", "dact", "dact", n.args[:1], fn="sigmoid")  # a(1 − a), for softmax too
+    return [_op(n, "mul", (inner.id, d.id)), inner, d]
 
 
 def _dact_on_z(n: Node, g: Graph) -> list[Node] | None:
-    if n.op != "dact" or n.fn not in ("sigmoid", "tanh"):
+    if n.op != "dact" or not _applies(n, "derivative_on_z"):
         return None
-    a = g.by_id[n.inputs[0]]
-    return [replace(n, inputs=a.inputs[:1])]
+    a = g.by_id[n.args[0]]
+    return [replace(n, args=a.args[:1])]
 
 
 def _factor(i: int) -> Rewrite:
     """The i-th plausible wrong factor of this loss (see ``_loss_factors``)."""
 
     def rewrite(n: Node, g: Graph) -> list[Node] | None:
-        if n.op not in ("loss", "dloss") or n.fn == "bce":
+        if n.op not in ("loss", "dloss") or not _applies(n, "loss_factor"):
             return None
-        factors = _loss_factors(n.fn, g.network.layers[-1])
+        factors = functions.loss(n.fn).factors(g.network.layers[-1])
         return _scaled(n, factors[i]) if i < len(factors) else None
 
     return rewrite
 
 
-def _loss_factors(fn: str, n_out: int) -> tuple[float, ...]:
-    """Factors a student may be off by: the 2 of the square, the ½ in front, the 1/n of a mean."""
-    raw = [2.0, 0.5]
-    if fn == "mse":
-        raw += [float(n_out), n_out / 2, 1 / n_out]
-    return tuple(f for f in dict.fromkeys(raw) if f != 1.0)
-
-
 def _no_eta(n: Node, g: Graph) -> list[Node] | None:
-    return [replace(n, inputs=(n.inputs[0], const(1.0), n.inputs[2]))] if n.op == "update" else None
+    return [replace(n, args=(n.args[0], const(1.0), n.args[2]))] if n.op == "update" else None
 
 
 def _update_plus(n: Node, g: Graph) -> list[Node] | None:
     if n.op != "update":
         return None
-    neg, helper = _negated(n.inputs[2])
-    return [replace(n, inputs=(n.inputs[0], n.inputs[1], neg)), helper]
+    neg, helper = _negated(n.args[2])
+    return [replace(n, args=(n.args[0], n.args[1], neg)), helper]
 
 
 def _transposed(n: Node, g: Graph) -> list[Node] | None:
     if n.op != "backsum" or n.layer is None or n.neuron is None:
         return None
     L, l, j = g.network.layers, n.layer, n.neuron
-    k_count = len(n.inputs) // 2
+    k_count = len(n.weights)
     if j > L[l + 1] or k_count > L[l]:
         return None  # the transposed matrix has no such entries: the shapes do not allow the swap
-    ws = tuple(weight_id(g.network, l + 1, j, k) for k in range(1, k_count + 1))
-    return [replace(n, inputs=ws + n.inputs[k_count:])]
+    return [replace(n, weights=tuple(weight_id(g.network, l + 1, j, k) for k in range(1, k_count + 1)))]
 
 
 def _new_weights(n: Node, g: Graph) -> list[Node] | None:
     if n.op != "backsum":
         return None
-    k = len(n.inputs) // 2
-    news = tuple(f"new_{w}" for w in n.inputs[:k])
-    return [replace(n, inputs=news + n.inputs[k:])] if all(w in g.by_id for w in news) else None
+    news = tuple(f"new_{w}" for w in n.weights)
+    return [replace(n, weights=news)] if all(w in g.by_id for w in news) else None
 
 
 def _no_weights(n: Node, g: Graph) -> list[Node] | None:
-    return [replace(n, op="sum", inputs=n.inputs[len(n.inputs) // 2 :])] if n.op == "backsum" else None
+    return [replace(n, op="sum", weights=())] if n.op == "backsum" else None
 
 
 def _z_of(a_id: str, g: Graph) -> str:
     a = g.by_id[a_id]
-    return a.inputs[0] if a.op == "act" else a_id
+    return a.args[0] if a.op == "act" and len(a.args) == 1 else a_id
 
 
 def _z_forward(n: Node, g: Graph) -> list[Node] | None:
     if n.op != "affine" or not n.layer or n.layer < 2:
         return None
-    k = len(n.inputs) // 2
-    return [replace(n, inputs=n.inputs[:k] + tuple(_z_of(a, g) for a in n.inputs[k : 2 * k]) + n.inputs[2 * k :])]
+    return [replace(n, values=tuple(_z_of(a, g) for a in n.values))]
 
 
 def _z_in_gradient(n: Node, g: Graph) -> list[Node] | None:
     if n.kind != "grad_w" or not n.layer or n.layer < 2:
         return None
-    return [replace(n, inputs=(n.inputs[0], _z_of(n.inputs[1], g)))]
+    return [replace(n, args=(n.args[0], _z_of(n.args[1], g)))]
 
 
 def _z_both(n: Node, g: Graph) -> list[Node] | None:
@@ -156,33 +160,33 @@ def _z_both(n: Node, g: Graph) -> list[Node] | None:
 
 
 def _no_bias(n: Node, g: Graph) -> list[Node] | None:
-    return [replace(n, inputs=n.inputs[:-1])] if n.op == "affine" and len(n.inputs) % 2 else None
+    return [replace(n, bias="")] if n.op == "affine" and n.bias else None
 
 
 def _one_delta(k: int) -> Rewrite:
     def rewrite(n: Node, g: Graph) -> list[Node] | None:
-        if n.op != "sum" or n.kind != "grad_b" or len(n.inputs) < 2 or k >= len(n.inputs):
+        if n.op != "sum" or n.kind != "grad_b" or len(n.values) < 2 or k >= len(n.values):
             return None
-        return [replace(n, op="copy", inputs=(n.inputs[k],))]
+        return [_op(n, "copy", (n.values[k],))]
 
     return rewrite
 
 
 def _mean_delta(n: Node, g: Graph) -> list[Node] | None:
-    if n.op != "sum" or n.kind != "grad_b" or len(n.inputs) < 2:
+    if n.op != "sum" or n.kind != "grad_b" or len(n.values) < 2:
         return None
-    return _scaled(n, 1 / len(n.inputs))
+    return _scaled(n, 1 / len(n.values))
 
 
 def _no_input(n: Node, g: Graph) -> list[Node] | None:
-    return [replace(n, op="copy", inputs=n.inputs[:1])] if n.kind == "grad_w" else None
+    return [_op(n, "copy", n.args[:1])] if n.kind == "grad_w" else None
 
 
 def _exp_sign(n: Node, g: Graph) -> list[Node] | None:
-    if n.op != "act" or n.fn != "sigmoid":
+    if n.op != "act" or not _applies(n, "sigmoid_exponent_sign"):
         return None
-    neg, helper = _negated(n.inputs[0])
-    return [replace(n, inputs=(neg,)), helper]
+    neg, helper = _negated(n.args[0])
+    return [replace(n, args=(neg,)), helper]
 
 
 def _all(*rewrites: Rewrite) -> tuple[Alternative, ...]:
@@ -290,40 +294,52 @@ LABELS: dict[str, str] = {r.code: r.label for r in RULES}
 WORDS: dict[str, str] = {r.code: r.words for r in RULES}
 
 
-def candidates(st: Structure, nid: str) -> list[tuple[str, dict[str, Node]]]:
-    """Each applicable (code, patch) for answer ``nid``, in rule order; cached per pack structure."""
-    cache: dict[str, list[tuple[str, dict[str, Node]]]] = st.cache.setdefault("rules", {})
-    found = cache.get(nid)
+def candidates(st: Structure, nid: str, region: tuple[str, ...] | None = None) -> list[tuple[str, dict[str, Node]]]:
+    """Each applicable (code, patch) for answer ``nid``, in rule order; cached per pack structure.
+
+    ``region``: the quantities between ``nid`` and the student's written answers (the
+    structure's not-asked ones, plus any asked answer left blank); the rules act there too.
+    """
+    region = st.region[nid] if region is None else region
+    cache: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, Node]]]] = st.cache.setdefault("rules", {})
+    found = cache.get((nid, region))
     if found is not None:
         return found
     g = st.graph
     out: list[tuple[str, dict[str, Node]]] = []
     for rule in RULES:
         for alt in rule.alternatives:
-            sites = [nid] if alt.target_only else [nid, *st.region[nid]]
+            sites = [nid] if alt.target_only else [nid, *region]
             patch: dict[str, Node] = {}
             for sid in sites:
                 for node in alt.rewrite(st.by_id[sid], g) or ():
                     patch[node.id] = node
             if patch:
                 out.append((rule.code, patch))
-    cache[nid] = out
+    cache[(nid, region)] = out
     return out
 
 
-def diagnose(own: OwnValues, node: Node, value: float, honest: Interval) -> str:
+def diagnose(own: OwnValues, node: Node, value: float, honest: Interval, region: tuple[str, ...] | None = None) -> str:
     """The code of the first wrong rule whose result (from the student's own earlier values) fits ``value``.
 
     ``honest`` is the right rule's interval from the same values: a rule whose interval meets
-    it cannot be told apart from a correct computation here, so it is skipped.
+    it cannot be told apart from a correct computation here, so it is skipped; and when two
+    different rules fit ``value``, neither is named. ``region``
+    (see ``candidates``) lets a rule act on blank answers the student computed but did not write.
     """
-    for code, patch in candidates(own.st, node.id):
+    found = ""
+    for code, patch in candidates(own.st, node.id, region):
+        if code == found:
+            continue
         lo, hi = PatchedValues(own, patch).at(node)
         if lo <= honest[1] and honest[0] <= hi:
             continue
         if lo <= value <= hi:
-            return code
-    return ""
+            if found:
+                return ""  # two different mistakes give this number here: naming one would be a coin flip
+            found = code
+    return found
 
 
 def explain(code: str) -> str:

@@ -2,7 +2,9 @@
 
 Accepted: ``0.5523``, ``.5523``, ``0,5523`` (decimal comma), ``−0.0746`` (Unicode minus),
 ``-7.46e-2``, ``+0.5``, surrounding spaces, trailing zeros. Everything else (``abc``, ``1/0``,
-``0.5 0.6``, ``1,234.5``, ``inf``) is unreadable: it earns no points but is never an error.
+``0.5 0.6``, ``1,234.5``, ``inf``, a number too large for a float) is unreadable: it earns no
+points but is never an error. ``1,000`` is unreadable too: a thousands separator or a decimal
+comma, the tool does not guess (``ambiguous`` says so, for the teacher's issue list).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ OK, BLANK, UNREADABLE = "ok", "blank", "unreadable"
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-", "\uff0b": "+"})
 _SPACES = "\u00a0\u2007\u2009\u202f\u200b\ufeff"  # no-break and thin spaces that spreadsheets and PDFs insert
+# '1,000' or '-12,500': a thousands separator or a decimal comma? (a leading 0, as in '0,500', is never grouped)
+_GROUPED = re.compile(r"[+-]?\s*[1-9][0-9]{0,2},[0-9]{3}")
+MAX_TEXT = 200  # characters of an unreadable answer kept for the CSVs and feedback (a 128 KB cell is not echoed)
 
 
 class Entry(NamedTuple):
@@ -45,14 +50,29 @@ def parse_number(raw: object) -> Entry:
     if isinstance(raw, bool):  # JSON true/false is not a number, though bool is an int
         return Entry(str(raw).lower(), None, UNREADABLE)
     if isinstance(raw, int | float):
-        value = float(raw)
-        return Entry(repr(raw), value, OK) if math.isfinite(value) else Entry(repr(raw), None, UNREADABLE)
+        return _json_number(raw)
     text = str(raw)
     s = text.strip().strip(_SPACES).strip()
     if not s:
         return BLANK_ENTRY
     read = _read(s)
-    return Entry(text.strip(), read, OK if read is not None else UNREADABLE)
+    return Entry(_clip(text.strip()), read, OK if read is not None else UNREADABLE)
+
+
+def _json_number(raw: int | float) -> Entry:
+    if isinstance(raw, int) and abs(raw) > 10**308:  # float(int) overflows; repr() of 5000 digits raises
+        return Entry("(a number with more than 300 digits)", None, UNREADABLE)
+    value = float(raw)
+    return Entry(repr(raw), value, OK) if math.isfinite(value) else Entry(repr(raw), None, UNREADABLE)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def ambiguous(text: str) -> bool:
+    """'1,000': one comma before exactly three digits, no leading 0: 1000 or 1.000? Not guessed."""
+    return _GROUPED.fullmatch(text.strip().translate(_MINUS)) is not None
 
 
 def _read(s: str) -> float | None:
@@ -62,8 +82,8 @@ def _read(s: str) -> float | None:
     if s[:1] in "+-":  # '- 0.5' as typed with a space after the sign
         s = s[0] + s[1:].lstrip()
     if "," in s:
-        if "." in s or s.count(",") > 1:
-            return None  # 1,234.5 or 1,2,3: a thousands separator or a list, not one answer
+        if "." in s or s.count(",") > 1 or _GROUPED.fullmatch(s):
+            return None  # 1,234.5, 1,000 or 1,2,3: a thousands separator or a list, not one answer
         s = s.replace(",", ".")
     if not _NUMBER.fullmatch(s):
         return None

@@ -18,6 +18,9 @@ from typing import Any
 
 from ..answer_key import read_key
 from ..errors import OutputExists, UserError
+from ..lms.gradebooks import FILES as LMS_FILES
+from ..lms.gradebooks import write as lms_gradebook
+from ..lms.responses import read_lms_files
 from ..network import SpecError
 from .feedback import feedback_context
 from .grade import Grading, grade_key
@@ -38,10 +41,14 @@ class GradeRun:
     out: Path
     files: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    gradebooks: tuple[str, ...] = ()  # LMS gradebook files to write too: canvas, moodle
+    assignment: str = ""
 
 
 # What earlier versions wrote into --out (before manifests): --force may replace these.
-LEGACY_GRADE_FILES = ("gradebook.csv", "answers.csv", "issues.csv", "report.pdf", "feedback/*.pdf")
+LEGACY_GRADE_FILES = (
+    "gradebook.csv", "answers.csv", "issues.csv", "report.pdf", "feedback/*.pdf", "gradebook-*.csv",
+)  # fmt: skip
 
 
 def check_out(out: Path, force: bool) -> None:
@@ -68,6 +75,8 @@ def grade_files(
     pdf: bool = True,
     jobs: int | None = None,
     progress: Progress | None = None,
+    gradebooks: Sequence[str] = (),
+    assignment: str = "",
 ) -> GradeRun:
     """Grade every submission in ``submissions`` (files or folders) and write the --out folder."""
     if not 0.0 <= ecf_credit <= 1.0:
@@ -77,14 +86,18 @@ def grade_files(
     t0 = time.perf_counter()
     key = read_key(key_path, part="grading")
     t_key = time.perf_counter()
-    subs, read_issues = read_all(submissions)
+    lms_subs, lms_issues, rest = read_lms_files(submissions, key)
+    subs, read_issues = read_all(rest) if rest else ([], [])
+    subs[:0], read_issues[:0] = lms_subs, lms_issues
     grading = grade_key(key, subs, ecf_credit)
     grading.issues[:0] = read_issues
     t_grade = time.perf_counter()
     if not grading.graded:
         first = "; ".join(i.message for i in grading.issues[:3]) or "the files hold no submissions (only headers?)"
         raise NothingGraded(f"nothing could be graded: {first}")
-    run = GradeRun(grading, out)
+    run = GradeRun(
+        grading, out, gradebooks=tuple(gradebooks), assignment=assignment or str(key.get("title") or key["pack"])
+    )
     write_outputs(run, force=force, pdf=pdf, jobs=jobs, progress=progress)
     run.seconds = {
         "key": t_key - t0, "grading": t_grade - t_key, "writing": time.perf_counter() - t_grade,
@@ -106,6 +119,8 @@ def write_outputs(
         tmp.mkdir()
         (tmp / "gradebook.csv").write_text(gradebook_csv(grading), encoding="utf-8")
         (tmp / "answers.csv").write_text(answers_csv(grading), encoding="utf-8")
+        for which in run.gradebooks:
+            (tmp / LMS_FILES[which]).write_text(lms_gradebook(grading, which, run.assignment), encoding="utf-8")
         if grading.issues:
             (tmp / "issues.csv").write_text(issues_csv(grading.issues), encoding="utf-8")
         if pdf:
@@ -144,7 +159,9 @@ def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, pr
     if workers <= 1:
         _write_all(dest, names, map(feedback_pdf, contexts), progress)
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    from ..processes import worker_started
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
     try:
         chunk = max(1, min(16, len(contexts) // (4 * workers)))
         _write_all(dest, names, pool.map(feedback_pdf, contexts, chunksize=chunk), progress)

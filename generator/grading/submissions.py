@@ -7,15 +7,17 @@ the key, and reading the numbers, happen in ``grade``. A file that cannot be rea
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..textfile import TableError, decode, read_rows
+
+DEBUG_ENV = "BACKPROP_EXAM_DEBUG"
 SUFFIXES = (".csv", ".json", ".pdf")
 VARIANT_COLUMNS = ("variant", "variant_code", "code")
 ID_COLUMNS = ("student_id", "studentid", "id", "student", "matriculation", "student_number")
@@ -34,6 +36,9 @@ class Submission:
     student_id: str = ""
     name: str = ""
     answers: dict[str, object] = field(default_factory=dict)
+    # An LMS drew the variant at random: it is not the roster student's, and two students may share it.
+    drawn: bool = False
+    identity: dict[str, str] = field(default_factory=dict)  # LMS identity columns (email, username, sis_id …)
 
 
 @dataclass(frozen=True)
@@ -56,21 +61,27 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(
+            inside = sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in f.parts)
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )  # fmt: skip
+            found = [f for f in inside if f.suffix.lower() in SUFFIXES]
             if not found:
                 issues.append(Issue(str(p), "empty_folder", f"{p}: no .csv, .json or .pdf files in this folder"))
             files.extend(found)
+            issues.extend(_unsupported(f) for f in inside if f.suffix.lower() not in SUFFIXES)
         elif p.is_file():
             if p.suffix.lower() in SUFFIXES:
                 files.append(p)
             else:
-                issues.append(Issue(str(p), "unreadable_file", f"{p}: not a .csv, .json or .pdf file; skipped"))
+                issues.append(_unsupported(p))
         else:
             issues.append(Issue(str(p), "not_found", f"{p}: no such file or folder; check the path"))
     return files, issues
+
+
+def _unsupported(p: Path) -> Issue:
+    return Issue(str(p), "unreadable_file", f"{p}: not a .csv, .json or .pdf file; skipped")
 
 
 def read_all(paths: Iterable[str | Path]) -> tuple[list[Submission], list[Issue]]:
@@ -79,7 +90,13 @@ def read_all(paths: Iterable[str | Path]) -> tuple[list[Submission], list[Issue]
     subs: list[Submission] = []
     for f in files:
         reader = {".csv": read_csv, ".json": read_json, ".pdf": read_pdf}[f.suffix.lower()]
-        for item in reader(f):
+        try:
+            items = list(reader(f))
+        except Exception as e:  # one file must not stop the class; BACKPROP_EXAM_DEBUG=1 re-raises
+            if debugging():
+                raise
+            items = [Issue(str(f), "unreadable_file", f"{f}: could not be read ({type(e).__name__}); skipped")]
+        for item in items:
             if isinstance(item, Submission):
                 subs.append(item)
             else:
@@ -87,31 +104,41 @@ def read_all(paths: Iterable[str | Path]) -> tuple[list[Submission], list[Issue]
     return subs, issues
 
 
-def _decode(data: bytes) -> str:
+def debugging() -> bool:
+    """True when unexpected errors must surface (the test suite sets it) instead of becoming issues."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _read_bytes(path: Path) -> bytes | Issue:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")  # a spreadsheet saved on Windows
+        return path.read_bytes()
+    except OSError as e:
+        return Issue(str(path), "unreadable_file", f"{path}: cannot be read ({e.strerror})")
 
 
 def read_csv(path: Path) -> Iterator[Submission | Issue]:
     """A header row, a variant column, optional student_id and name, one column per answer id.
 
-    The delimiter is the one of , ; tab that the header uses most (a header holds no decimal
-    commas), so ';'-separated files with decimal commas from European spreadsheets work.
+    Any encoding and delimiter a spreadsheet writes (``textfile``); ';'-separated files with
+    decimal commas from European spreadsheets work. Two columns for one answer id (``z_h1``
+    and ``Z_H1``) are reported and only the first is graded; an unclosed quote is reported
+    and the rows before it are graded.
     """
-    try:
-        text = _decode(path.read_bytes())
-    except OSError as e:
-        yield Issue(str(path), "unreadable_file", f"{path}: cannot be read ({e.strerror})")
+    data = _read_bytes(path)
+    if isinstance(data, Issue):
+        yield data
         return
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(rows, None)
-    if not header or not any(h.strip() for h in header):
+    try:
+        rows, problem = read_rows(decode(data))
+    except TableError as e:
+        yield Issue(str(path), "unreadable_file", f"{path}: {e}; skipped")
+        return
+    if problem:
+        yield Issue(str(path), "unreadable_file", f"{path} {problem}")
+    if not rows or not any(h.strip() for h in rows[0].cells):
         yield Issue(str(path), "unreadable_file", f"{path}: empty CSV; it needs a header row and one row per student")
         return
+    header = rows[0].cells
     norm = [_norm_header(h) for h in header]
     variant_col = next((norm.index(c) for c in VARIANT_COLUMNS if c in norm), None)
     if variant_col is None:
@@ -120,12 +147,24 @@ def read_csv(path: Path) -> Iterator[Submission | Issue]:
     id_col = next((norm.index(c) for c in ID_COLUMNS if c in norm), None)
     name_col = next((norm.index(c) for c in NAME_COLUMNS if c in norm), None)
     meta = {variant_col, id_col, name_col}
-    answer_cols = [(i, h.strip()) for i, h in enumerate(header) if i not in meta and h.strip()]
-    for line, row in enumerate(rows, start=2):
-        if not any(c.strip() for c in row):
+    answer_cols: list[tuple[int, str]] = []
+    first_of: dict[str, str] = {}
+    for i, h in enumerate(header):
+        if i in meta or not h.strip():
             continue
-        cells = row + [""] * (len(header) - len(row))
-        source = f"{path} line {line}"
+        if norm[i] in first_of:
+            yield Issue(str(path), "duplicate_column", (
+                f"{path}: columns {first_of[norm[i]]!r} and {h.strip()!r} (column {i + 1}) name the same answer; "
+                f"only {first_of[norm[i]]!r} is graded, remove or rename the other"
+            ))  # fmt: skip
+            continue
+        first_of[norm[i]] = h.strip()
+        answer_cols.append((i, h.strip()))
+    for row in rows[1:]:
+        if not any(c.strip() for c in row.cells):
+            continue
+        cells = row.cells + [""] * (len(header) - len(row.cells))
+        source = f"{path} line {row.line}"
         variant = cells[variant_col].strip()
         if not variant:
             yield Issue(source, "no_variant", f"{source}: no variant code; fill in the variant column")
@@ -142,14 +181,32 @@ def read_csv(path: Path) -> Iterator[Submission | Issue]:
 
 def read_json(path: Path) -> Iterator[Submission | Issue]:
     """``{"variant": ..., "answers": {id: value}}``, one object or a list; student_id and name optional."""
+    raw = _read_bytes(path)
+    if isinstance(raw, Issue):
+        yield raw
+        return
+    duplicates: list[str] = []
     try:
-        data = json.loads(_decode(path.read_bytes()))
-    except OSError as e:
-        yield Issue(str(path), "unreadable_file", f"{path}: cannot be read ({e.strerror})")
+        # Integers stay text beyond 300 digits (int() refuses 4300+, float() overflows): unreadable, not a crash.
+        data = json.loads(
+            decode(raw),
+            parse_int=lambda s: int(s) if len(s) <= 300 else s,
+            object_pairs_hook=lambda pairs: _first_of_each(pairs, duplicates),
+        )
+    except TableError as e:
+        yield Issue(str(path), "unreadable_file", f"{path}: {e}; skipped")
         return
     except json.JSONDecodeError as e:
         yield Issue(str(path), "unreadable_file", f"{path}: not valid JSON ({e.msg} at line {e.lineno})")
         return
+    except RecursionError:
+        yield Issue(str(path), "unreadable_file", f"{path}: JSON nested too deeply to be a submission; skipped")
+        return
+    if duplicates:
+        shown = ", ".join(sorted(set(duplicates))[:8])
+        yield Issue(str(path), "duplicate_column", (
+            f"{path}: answers given twice (also in another case or spelling): {shown}; only the first is graded"
+        ))  # fmt: skip
     if isinstance(data, dict) and "variants" in data and "format" in data:
         yield Issue(str(path), "unreadable_file", f"{path}: this is an answer key, not a submission; skipped")
         return
@@ -174,6 +231,20 @@ def read_json(path: Path) -> Iterator[Submission | Issue]:
         )
 
 
+def _first_of_each(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    """A JSON object keeping the first of keys that name the same thing (json keeps the last, silently)."""
+    out: dict[str, Any] = {}
+    seen: set[str] = set()
+    for k, v in pairs:
+        n = _norm_header(k)
+        if n in seen:
+            duplicates.append(k)
+            continue
+        seen.add(n)
+        out[k] = v
+    return out
+
+
 def _text(v: object) -> str:
     return "" if v is None else str(v).strip()
 
@@ -185,12 +256,19 @@ def read_pdf(path: Path) -> Iterator[Submission | Issue]:
 
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            reader.decrypt("")
+        if reader.is_encrypted and not reader.decrypt(""):
+            yield Issue(str(path), "unreadable_file", f"{path}: the PDF is protected by a password; skipped")
+            return
         fields: dict[str, Any] = reader.get_fields() or {}
         metadata: Any = reader.metadata or {}
-    except (OSError, PyPdfError, ValueError, KeyError, TypeError) as e:
+    except (OSError, PyPdfError, ValueError, KeyError, TypeError, RecursionError) as e:
         yield Issue(str(path), "unreadable_file", f"{path}: not a readable PDF ({e})")
+        return
+    if not fields:
+        yield Issue(str(path), "unreadable_file", (
+            f"{path}: no form fields: an answer key, or a worksheet printed or flattened to PDF; "
+            "grade the filled-in fillable worksheet (or type its answers into a CSV)"
+        ))  # fmt: skip
         return
     values: dict[str, object] = {}
     for qualified, fld in fields.items():
@@ -200,10 +278,7 @@ def read_pdf(path: Path) -> Iterator[Submission | Issue]:
     meta_keys = {lower[c] for c in (*VARIANT_COLUMNS, *ID_COLUMNS, *NAME_COLUMNS) if c in lower}
     variant = pdf_variant(path, values, lower, metadata)
     if not variant:
-        if not fields:
-            yield Issue(str(path), "unreadable_file", f"{path}: no form fields; is this a fillable worksheet?")
-        else:
-            yield Issue(str(path), "no_variant", f"{path}: the variant code cannot be read from this PDF")
+        yield Issue(str(path), "no_variant", f"{path}: the variant code cannot be read from this PDF")
         return
 
     def field_text(names: tuple[str, ...]) -> str:

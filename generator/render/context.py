@@ -12,9 +12,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..graph import weight_id
 from ..network import bias_name, neuron_name
-from ..numbers import fmt
-from .diagram import minus, network_svg
+from ..numbers import fmt, minus
+from ..solve import problem_steps
+from ..steps import Step
+from .diagram import network_svg
 
 GROUP_TITLES = {
     "forward": "Forward pass",
@@ -35,33 +38,7 @@ GROUP_INTROS = {
     "update": "The new value of every weight and bias after one step.",
 }
 DIRECTION = {"up": "↑ up", "down": "↓ down", "same": "= same"}
-_NEG_NUMBER = re.compile(r"(?<![\w)\]}])-(?=\d|\.\d)")
-_ASIDE = re.compile(r"^(.*\S) \(([a-z][^()]*)\)$")
 _BARE_SUB = re.compile(r"_([A-Za-z0-9])")
-
-
-def math_minus(text: str) -> str:
-    """'(-0.05)·0.25' -> '(−0.05)·0.25': the key's ASCII minus of numbers becomes a real minus."""
-    return _NEG_NUMBER.sub("−", text)
-
-
-def split_top(text: str, sep: str = " = ") -> list[str]:
-    """Split at ``sep`` outside braces, so '\\frac{a = b}{c}' stays whole."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and text.startswith(sep, i):
-            parts.append(text[start:i])
-            i += len(sep)
-            start = i
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
 
 
 def file_stem(variant: dict[str, Any]) -> str:
@@ -108,27 +85,17 @@ def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
 
 
 # The worksheet's question head: the symbol already names the neuron or weight, so one short word
-# says what it is (the full label stays in the answer field's tooltip). Longest prefix first.
-SHORT_WORDS = (
-    ("grad_w_", "gradient"),
-    ("grad_b", "gradient"),
-    ("new_w_", "updated"),
-    ("new_b", "updated"),
-    ("dL_da_", "chain factor"),
-    ("dact_", "derivative"),
-    ("delta_", "delta"),
-    ("loss", "loss"),
-    ("z_", "net input"),
-    ("a_", "activation"),
-)
+# says what it is (the full label stays in the answer field's tooltip). By the key's quantity.kind.
+SHORT_WORDS = {
+    "grad_w": "gradient", "grad_b": "gradient", "new_w": "updated", "new_b": "updated",
+    "dL_da": "chain factor", "dact": "derivative", "delta": "delta", "loss": "loss",
+    "z": "net input", "a": "activation",
+}  # fmt: skip
 
 
-def short_word(answer_id: str, label: str) -> str:
-    """'grad_w_h1_1_h2_1' -> 'gradient': the word printed beside the symbol on the worksheet."""
-    for prefix, word in SHORT_WORDS:
-        if answer_id.startswith(prefix):
-            return word
-    return label
+def short_word(kind: str, label: str) -> str:
+    """'grad_w' -> 'gradient': the word printed beside the symbol on the worksheet."""
+    return SHORT_WORDS.get(kind, label)
 
 
 def _braced(text: str) -> str:
@@ -156,7 +123,7 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
         rows = []
         for j in range(layers[l]):
             to = neuron_name(layers, l, j + 1)
-            cells = [val(f"w_{s}_{to}") for s in sources]
+            cells = [val(weight_id(layers, l, j + 1, i + 1)) for i in range(len(sources))]
             rows.append({
                 "name": _name_tex(to),
                 "cells": cells,
@@ -213,7 +180,7 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
                     "field": _field_name(p, a["id"]),
                     "symbol": a["symbol"],
                     "label": a["label"],
-                    "word": short_word(a["id"], a["label"]),
+                    "word": short_word(a["quantity"]["kind"], a["label"]),
                 }
                 for a in answers
             ]
@@ -328,26 +295,18 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
     return room
 
 
-def _step(step: dict[str, Any]) -> dict[str, Any]:
-    formula = step["formula"]
-    aside = ""
-    m = _ASIDE.match(formula)
-    if m and " = " in m.group(1):
-        formula, aside = m.group(1), m.group(2)
-    head = split_top(formula)
-    subs = [math_minus(s) for s in split_top(step["substituted"])]
-    if subs and subs[-1] == step["result"]:
-        subs = subs[:-1]  # '0.0902 = 0.0902' says nothing twice
-    lines = [head[1:]] + ([subs] if subs else [])
+def _step(step: Step) -> dict[str, Any]:
+    """A worked step as the key prints it: the record's terms, formatted, nothing parsed."""
+    lines = [list(step.formula)] + ([list(step.numbers)] if step.numbers else [])
     return {
-        "id": step["id"],
-        "asked": bool(step["asked"]),
-        "lhs": head[0],
+        "id": step.id,
+        "asked": step.asked,
+        "lhs": step.lhs,
         "lines": lines,
-        "result": minus(step["result"]),
-        "shown": minus(step.get("shown", "")),
-        "aside": f"{aside[0].upper()}{aside[1:]}." if aside else "",
-        "note": math_minus(step.get("note", "")),
+        "result": minus(step.result),
+        "shown": minus(step.shown),
+        "aside": f"{step.aside[0].upper()}{step.aside[1:]}." if step.aside else "",
+        "note": step.note,
     }
 
 
@@ -361,6 +320,7 @@ def _accepted(a: dict[str, Any]) -> str:
 def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
     problems = []
     for p in variant["problems"]:
+        worked = problem_steps(p, key["decimals"])
         answers = [
             {
                 "id": a["id"],
@@ -378,7 +338,7 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
         rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
-            steps = [_step(s) for s in p["steps"] if s["group"] == group]
+            steps = [_step(s) for s in worked if s.group == group]
             if steps:
                 groups.append({"title": title, "steps": steps})
         updates = [

@@ -16,15 +16,16 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
+from ..functions import activation
+from ..graph import weight_id
 from ..network import bias_name, neuron_name
-from ..numbers import fmt_given
+from ..numbers import fmt_given, minus
 
 MAX_WIDTH = 480.0  # fits the text column of A4 and letter with 16 mm margins
 R = 12.5  # node radius
 EDGE_FONT = 7.5
 NODE_FONT = 10.5
 TEXT_FONT = 8.0
-ACT_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "linear"}
 
 # Advance widths of Noto Sans in em, enough to size label boxes (digits are tabular).
 _EM = {".": 0.268, ",": 0.268, "-": 0.322, "−": 0.56, " ": 0.26, "=": 0.572, "+": 0.572}
@@ -32,11 +33,6 @@ _EM = {".": 0.268, ",": 0.268, "-": 0.322, "−": 0.56, " ": 0.26, "=": 0.572, "
 
 def text_width(s: str, size: float) -> float:
     return sum(_EM.get(ch, 0.572 if ch.isdigit() else 0.56) for ch in s) * size
-
-
-def minus(s: str) -> str:
-    """A typographic minus for a printed number (the JSON keeps ASCII '-')."""
-    return "−" + s[1:] if s.startswith("-") else s
 
 
 @dataclass(frozen=True)
@@ -286,10 +282,10 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
         if l == 0:
             cap = "inputs"
         elif l == n_cols - 1:
-            cap = f"outputs ({ACT_NAMES.get(net['activation'][l - 1], net['activation'][l - 1])}), targets y"
+            cap = f"outputs ({activation(net['activation'][l - 1]).caption}), targets y"
         else:
             hidden = "hidden" if n_cols == 3 else f"hidden {l}"
-            cap = f"{hidden} ({ACT_NAMES.get(net['activation'][l - 1], net['activation'][l - 1])})"
+            cap = f"{hidden} ({activation(net['activation'][l - 1]).caption})"
         captions.append(
             f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
             f'class="caption">{escape(cap)}</text>'
@@ -302,7 +298,7 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
         dense = layers[l - 1] * layers[l] >= 9
         for j in range(layers[l]):
             for i in range(layers[l - 1]):
-                wid = f"w_{neuron_name(lt, l - 1, i + 1)}_{neuron_name(lt, l, j + 1)}"
+                wid = weight_id(lt, l, j + 1, i + 1)
                 (x0, y0), (x1, y1) = pos[l - 1][i], pos[l][j]
                 text = value(wid, net["weights"][l - 1][j][i])
                 # about a third of the way from the source, staggered by target so that the labels

@@ -1,0 +1,139 @@
+"""Rosters as spreadsheets save them, and the text-table reader behind rosters and CSV submissions."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.cli import cli
+from generator.network import SpecError
+from generator.roster import Student, read_roster
+from generator.textfile import TableError, decode, read_rows
+
+NAMES = [("1001", "Zoë Müller"), ("1002", "José Muñoz"), ("1003", "Jörg Weiß")]
+
+
+def table(delimiter: str, newline: str = "\n") -> str:
+    lines = [f"student_id{delimiter}name"] + [f"{i}{delimiter}{n}" for i, n in NAMES]
+    return newline.join(lines) + newline
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+     ("cp1252", b"")],
+)  # fmt: skip
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rosters_from_excel_in_any_encoding_delimiter_and_line_end(
+    tmp_path: Path, encoding: str, bom: bytes, delimiter: str, newline: str
+) -> None:
+    p = tmp_path / "class.csv"
+    p.write_bytes(bom + table(delimiter, newline).encode(encoding))
+    assert read_roster(p) == [Student(i, n) for i, n in NAMES]
+
+
+def test_utf16_as_excel_saves_unicode_text(tmp_path: Path) -> None:
+    p = tmp_path / "class.txt"
+    p.write_bytes(table("\t", "\r\n").encode("utf-16"))  # with its BOM, as 'Unicode Text'
+    assert [s.name for s in read_roster(p)] == [n for _, n in NAMES]
+
+
+def test_rows_of_only_separators_below_the_table_are_skipped(tmp_path: Path) -> None:
+    p = tmp_path / "class.csv"
+    p.write_text(table(";", "\r\n") + ";\r\n;;;\r\n\r\n", encoding="utf-8")
+    assert len(read_roster(p)) == 3
+
+
+def test_first_and_last_name_columns(tmp_path: Path) -> None:
+    p = tmp_path / "class.csv"
+    p.write_text("ID;First Name;Last Name\n7;Ada;Lovelace\n8;Alan;\n", encoding="utf-8")
+    assert read_roster(p) == [Student("7", "Ada Lovelace"), Student("8", "Alan")]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (gzip.compress(b"id,name\n1,Ada\n"), "gzip"),
+        (b"PK\x03\x04" + bytes(100), "zip archive"),
+        (bytes(range(256)) * 4, "binary data"),
+        (b'id,name\n1,"Ada\n2,Bob\n', "never closed"),
+    ],
+)
+def test_binary_files_and_broken_quotes_are_one_line_errors(tmp_path: Path, data: bytes, message: str) -> None:
+    p = tmp_path / "class.csv"
+    p.write_bytes(data)
+    with pytest.raises(SpecError, match=message) as e:
+        read_roster(p)
+    assert "\n" not in str(e.value)
+
+
+def test_a_roster_cell_over_128_kb_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "class.csv"
+    p.write_text("id,name\n1," + "A" * 200_000 + "\n", encoding="utf-8")
+    assert len(read_roster(p)[0].name) == 200_000
+
+
+def test_generate_with_a_windows_1252_roster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("class.csv").write_bytes(table(";", "\r\n").encode("cp1252") + b";;;\r\n")
+    r = CliRunner().invoke(cli, ["generate", "--roster", "class.csv", "--pack", "p", "--no-pdf", "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    assert "Zoë Müller" in Path("answer_keys/p.json").read_text(encoding="utf-8")
+
+
+def test_generate_with_a_gzip_roster_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("class.csv").write_bytes(gzip.compress(table(",").encode()))
+    r = CliRunner().invoke(cli, ["generate", "--roster", "class.csv", "--pack", "p", "--no-pdf"])
+    assert r.exit_code == 2
+    assert r.output.count("\n") == 1
+    assert "gzip" in r.output
+
+
+# --- properties of the parsers -------------------------------------------------------------------
+
+cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=30)
+
+
+@given(st.lists(st.lists(cell, min_size=2, max_size=4), min_size=1, max_size=6), st.sampled_from([",", ";", "\t"]))
+def test_any_table_written_by_csv_reads_back(rows: list[list[str]], delimiter: str) -> None:
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    header = [f"col{i}" for i in range(width)]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows([header, *rows])
+    got, problem = read_rows(buf.getvalue())
+    assert problem == ""
+    assert [r.cells for r in got] == [header, *rows]
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200), st.sampled_from(
+    ["utf-8", "utf-8-sig", "utf-16", "utf-32"]
+))  # fmt: skip
+def test_decoding_reads_back_any_unicode_text_with_a_bom_or_as_utf8(text: str, encoding: str) -> None:
+    assert decode(text.encode(encoding)) == text
+
+
+@given(st.binary(max_size=400))
+def test_decoding_any_bytes_gives_text_or_a_table_error(data: bytes) -> None:
+    try:
+        text = decode(data)
+    except TableError:
+        return
+    read_rows(text)  # and the rows never raise
+
+
+@given(st.text(max_size=300))
+def test_reading_rows_of_any_text_never_raises(text: str) -> None:
+    rows, problem = read_rows(text)
+    assert isinstance(problem, str)
+    assert all(isinstance(c, str) for r in rows for c in r.cells)
