@@ -27,7 +27,9 @@ from .writers import OutputOptions, selected, write_pack
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total) e.g. ("Rendering PDFs", 12, 30)
 
 # What earlier versions wrote into output/<pack>/ (before manifests): --force may replace these.
-LEGACY_PACK_FILES = ("worksheets.pdf", "answer-key.pdf", "worksheets/*.pdf", "answer-keys/*.pdf")
+LEGACY_PACK_FILES = (
+    "worksheets.pdf", "answer-key.pdf", "worksheets/*.pdf", "answer-keys/*.pdf", "solutions/*.pdf",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -161,18 +163,23 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
         f"{result.seconds['total']:.1f} s (solving {result.seconds['solving']:.1f} s):",
         f"  answer key   {result.key_path}  ({result.key_bytes // 1024} KB; keep it: it holds the pack secret)",
     ]
-    if result.pack_dir is not None:
-        from .writers import VariantWriter
-
-        for w in selected(options.output):
-            if not isinstance(w, VariantWriter):
-                continue
-            if w.keep(options.output):
-                n = sum(1 for p in result.files if p.parent == result.pack_dir / w.folder)
-                lines.append(f"  {w.label:<12} {result.pack_dir / w.folder}/  ({n} PDFs)")
-            if w.print_file:
-                what = "print file" if w.name == "worksheet" else w.label
-                lines.append(f"  {what:<12} {result.pack_dir / w.print_file}")
+    pack_dir = result.pack_dir
+    if pack_dir is not None:
+        sheets = [p for p in result.files if p.parent == pack_dir / "worksheets"]
+        if sheets:
+            lines.append(f"  worksheets   {pack_dir / 'worksheets'}/  ({len(sheets)} PDFs)")
+        for name, what in (("worksheets.pdf", "print file"), ("answer-key.pdf", "marking key")):
+            if pack_dir / name in result.files:
+                lines.append(f"  {what:<12} {pack_dir / name}")
+        solved = [p for p in result.files if p.parent == pack_dir / "solutions"]
+        if solved:
+            lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
+        shown = {pack_dir / "worksheets", pack_dir / "solutions", pack_dir}
+        for w in selected(options.output):  # plug-in writers
+            if not w.builtin:
+                made = [p for p in result.files if p.parent not in shown]
+                lines.append(f"  {w.label:<12} {len(made)} files in {pack_dir}/")
+                break
     if result.removed_pdfs:
         lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)

@@ -91,7 +91,7 @@ def test_a_pack_writer_plugs_in_with_one_registration(monkeypatch: pytest.Monkey
     assert (tmp_path / "codes.txt").read_text(encoding="utf-8").split() == [v["variant"] for v in key["variants"]]
 
 
-def test_key_per_student_force_refuses_a_symlinked_folder_before_writing(
+def test_key_solutions_force_refuses_a_symlinked_folder_before_writing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -104,7 +104,7 @@ def test_key_per_student_force_refuses_a_symlinked_folder_before_writing(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "mine.pdf").write_bytes(b"mine")
-    os.symlink(elsewhere, tmp_path / "output" / "k" / "answer-keys")
+    os.symlink(elsewhere, tmp_path / "output" / "k" / "solutions")
     res = run.invoke(cli, ["key", "answer_keys/k.json", "--per-student", "--force", "--jobs", "1"])
     assert res.exit_code == 2
     assert "symbolic link" in res.output

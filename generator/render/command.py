@@ -1,4 +1,4 @@
-"""The 'key' command: re-render the printable answer key from answer_keys/<pack>.json alone."""
+"""The 'key' command: re-render the marking key or the worked solutions from answer_keys/<pack>.json alone."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import click
 from ..clickbase import Command
 from ..errors import OutputExists, UserError
 
-LEGACY_KEY_FILES = ("*.pdf",)
+LEGACY_SOLUTION_FILES = ("*.pdf",)
 
 
 @dataclass
 class KeyFiles:
     pack: str
     variants: int
-    target: Path
-    per_variant: list[Path]
+    target: Path  # the marking-key PDF, or the folder of worked solutions
+    solutions: bool
 
 
 def write_answer_keys(
@@ -27,79 +27,94 @@ def write_answer_keys(
     out: str | Path | None = None,
     *,
     paper: str = "a4",
-    per_student: bool = False,
-    duplex: bool = False,
+    solutions: bool = False,
     jobs: int | None = None,
     force: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> KeyFiles:
-    """Render the answer key PDF (and per-variant PDFs) of a key file; all of them or nothing."""
+    """The marking key PDF, or with ``solutions`` the folder of worked solutions; all or nothing."""
     from ..answer_key import read_key
     from ..transaction import Staging, check_replaceable, write_manifest
     from ..writers import OutputOptions, write_pack
 
     data = read_key(key_file)
-    target = Path(out) if out else Path("output") / data["pack"] / "answer-key.pdf"
-    if target.suffix.lower() != ".pdf":
-        raise UserError(f"--out {target} does not end in .pdf; give a PDF file name")
-    per_dir = target.parent / "answer-keys"
-    if target.is_symlink() or target.is_dir():
-        raise OutputExists(f"{target} is a link or a folder; remove it or choose another --out")
-    if target.exists() and not force:
-        raise OutputExists(f"{target} exists; pass --force to replace it or choose another --out")
-    if per_student:
-        check_replaceable(per_dir, force=force, option="--out", legacy=LEGACY_KEY_FILES)
+    pack_dir = Path("output") / data["pack"]
+    if solutions:
+        target = Path(out) if out else pack_dir / "solutions"
+        if target.suffix.lower() == ".pdf":
+            raise UserError(f"--out {target} is a PDF name; --solutions writes a folder of PDFs")
+        check_replaceable(target, force=force, option="--out", legacy=LEGACY_SOLUTION_FILES)
+    else:
+        target = Path(out) if out else pack_dir / "answer-key.pdf"
+        if target.suffix.lower() != ".pdf":
+            raise UserError(f"--out {target} does not end in .pdf; give a PDF file name")
+        if target.is_symlink() or target.is_dir():
+            raise OutputExists(f"{target} is a link or a folder; remove it or choose another --out")
+        if target.exists() and not force:
+            raise OutputExists(f"{target} exists; pass --force to replace it or choose another --out")
     n = len(data["variants"])
+    stage = "Worked solutions" if solutions else "Marking key"
     done = 0
 
     def tick(k: int) -> None:
         nonlocal done
         done += k
         if progress:
-            progress("Rendering answer keys", done, n)
+            progress(stage, done, n)
 
-    options = OutputOptions(paper=paper, duplex=duplex, key_per_student=per_student, jobs=jobs, only=("marking-key",))
+    only = ("solution",) if solutions else ("marking-key",)
+    options = OutputOptions(paper=paper, duplex=False, solutions=solutions, jobs=jobs, only=only)
     with Staging(target.parent, target.stem) as staging:
         staged = staging.path("key")
         staged.mkdir()
-        made = write_pack(data, staged, options, tick)
-        staging.replace(staged / "answer-key.pdf", target)
-        parts = []
-        if per_student:
-            write_manifest(staged / "answer-keys")
-            staging.replace(staged / "answer-keys", per_dir)
-            parts = [per_dir / p.name for p in made if p.parent == staged / "answer-keys"]
+        write_pack(data, staged, options, tick)
+        if solutions:
+            write_manifest(staged / "solutions")
+            staging.replace(staged / "solutions", target)
+        else:
+            staging.replace(staged / "answer-key.pdf", target)
         staging.commit()
-    return KeyFiles(data["pack"], n, target, parts)
+    return KeyFiles(data["pack"], n, target, solutions)
 
 
 @click.command(cls=Command)
 @click.argument("key_file", type=click.Path(dir_okay=False))
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="PDF to write [output/<pack>/answer-key.pdf].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(),
+    help="Marking-key PDF [output/<pack>/answer-key.pdf]; "
+    "with --solutions, the folder of the worked solutions [output/<pack>/solutions].",
+)
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
-@click.option("--per-student", is_flag=True, help="Also write one PDF per variant into answer-keys/ beside --out.")
-@click.option("--duplex", is_flag=True, help="Start every variant's key on an odd page.")
+@click.option(
+    "--solutions",
+    "--per-student",
+    "solutions",
+    is_flag=True,
+    help="Write each student's worked solution (one PDF per student) instead of the marking key.",
+)
+@click.option("--duplex", is_flag=True, hidden=True)  # kept for old scripts: every worked solution is its own PDF
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--force", is_flag=True, help="Replace existing PDFs (only ones backprop-exam wrote).")
 def key(
-    key_file: str, out: str | None, paper: str, per_student: bool, duplex: bool, jobs: int | None, force: bool
+    key_file: str, out: str | None, paper: str, solutions: bool, duplex: bool, jobs: int | None, force: bool
 ) -> None:
-    """Print the answer key of a pack again, from its answer-key JSON alone.
+    """Print the marking key of a pack again, or the students' worked solutions, from its answer-key JSON alone.
 
-    Nothing is regenerated: the worked solutions, accepted ranges and variant codes are
-    read from KEY_FILE, so the PDF matches the worksheets handed out.
+    Nothing is regenerated: the answers, accepted ranges, worked steps and variant codes are
+    read from KEY_FILE, so the PDFs match the worksheets handed out.
 
     \b
     Example:
       backprop-exam key answer_keys/midterm.json
-      backprop-exam key answer_keys/midterm.json --paper letter --per-student --force
+      backprop-exam key answer_keys/midterm.json --solutions --paper letter
     """
     from ..progress import StageBars
 
     with StageBars() as bars:
-        made = write_answer_keys(
-            key_file, out, paper=paper, per_student=per_student, duplex=duplex, jobs=jobs, force=force, progress=bars
-        )
-    click.echo(f"Wrote the answer key of '{made.pack}' ({made.variants} variants) to {made.target}")
-    if per_student:
-        click.echo(f"  and {len(made.per_variant)} per-variant keys to {made.target.parent / 'answer-keys'}/")
+        made = write_answer_keys(key_file, out, paper=paper, solutions=solutions, jobs=jobs, force=force, progress=bars)
+    if solutions:
+        click.echo(f"Wrote the worked solutions of '{made.pack}' ({made.variants} students) to {made.target}/")
+    else:
+        click.echo(f"Wrote the marking key of '{made.pack}' ({made.variants} variants) to {made.target}")

@@ -16,37 +16,37 @@ class OutputOptions:
     """What the writers of a pack may read besides the key itself."""
 
     paper: str = "a4"  # a4 or letter
-    duplex: bool = False  # print files: every variant starts on an odd page
-    key_per_student: bool = False  # keep answer-keys/<student>.pdf beside answer-key.pdf
+    duplex: bool = True  # worksheets.pdf: every student starts on a new sheet
+    solutions: bool = False  # also each student's worked solution (solutions/<student>.pdf)
     jobs: int | None = None  # render processes; None: every core
-    only: tuple[str, ...] | None = None  # writer names to run; None: the writers on by default
+    only: tuple[str, ...] | None = None  # writer names to run; None: the writers that are on by default
 
 
 @dataclass(frozen=True)
 class VariantWriter:
-    """One PDF per variant, rendered in the worker pool, joined in variant order into a print file.
+    """One PDF per variant, rendered in the shared worker pool into ``<dest>/<folder>/<stem>.pdf``.
 
-    ``render`` must be a module-level function (workers look the writer up by name).
+    ``render`` must be a module-level function (workers look the writer up by name). To join
+    the files into one print file too, also register a PackWriter (merge.PrintFile streams).
     """
 
     name: str  # registry name, e.g. "worksheet"
     label: str  # how the report names the outputs, e.g. "worksheets"
-    folder: str  # per-variant files: <dest>/<folder>/<stem>.pdf
-    print_file: str | None  # all variants in one PDF: <dest>/<print_file>, or None
-    print_title: str  # the print file's PDF title after "<title>: ", e.g. "worksheets of"
+    folder: str
     render: Callable[[Header, Variant, str], tuple[bytes, int]]  # (header, variant, paper) -> (PDF, pages)
-    keep: Callable[[OutputOptions], bool] = lambda options: True  # keep the per-variant files?
-    default: bool = True  # written by generate unless OutputOptions.only says otherwise
+    wanted: Callable[[OutputOptions], bool] = lambda options: True  # on by default for these options?
+    builtin: bool = False  # rendered by render/batch.py's own jobs (worksheets, solutions)
 
 
 @dataclass(frozen=True)
 class PackWriter:
-    """One output for the whole pack, written in the parent process after the PDFs."""
+    """One output for the whole pack (Moodle XML, QTI, an answer-sheet layout JSON)."""
 
     name: str
     label: str
     write: Callable[[dict[str, Any], Path, OutputOptions], list[Path]]  # (key, dest, options) -> written
-    default: bool = True
+    wanted: Callable[[OutputOptions], bool] = lambda options: True
+    builtin: bool = False  # the marking key: rendered by render/batch.py in the same pass as the PDFs
 
 
 Writer = VariantWriter | PackWriter

@@ -1,21 +1,17 @@
-"""The worked answer key of each variant, joined into answer-key.pdf (per variant on request)."""
+"""The marking key of the pack, answer-key.pdf: final answers and accepted ranges per variant."""
 
 from __future__ import annotations
 
-from ..render.batch import render_key
-from .base import OutputOptions, VariantWriter
+from pathlib import Path
+from typing import Any
+
+from .base import OutputOptions, PackWriter
 
 
-def _keep(options: OutputOptions) -> bool:
-    return options.key_per_student
+def write(key: dict[str, Any], dest: Path, options: OutputOptions) -> list[Path]:
+    from ..render.batch import render_keys
+
+    return render_keys(key, dest, paper=options.paper, marking=True, solutions=False, jobs=options.jobs)
 
 
-WRITER = VariantWriter(
-    name="marking-key",
-    label="answer key",
-    folder="answer-keys",
-    print_file="answer-key.pdf",
-    print_title="answer key of",
-    render=render_key,
-    keep=_keep,
-)
+WRITER = PackWriter(name="marking-key", label="marking key", write=write, builtin=True)
