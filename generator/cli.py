@@ -14,6 +14,7 @@ from .errors import UserError
 from .grading.command import grade
 from .lms.command import export
 from .render.command import key
+from .scan.command import scan
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -106,6 +107,7 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 )
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
+@click.option("--answer-sheet", is_flag=True, help="Also print scannable answer sheets (see 'backprop-exam scan').")
 @click.option(
     "--force", is_flag=True, help="Replace this pack's key and output folder (only files backprop-exam wrote)."
 )
@@ -122,6 +124,7 @@ def generate(**opts: Any) -> None:
       backprop-exam generate --roster class.csv --profile hard --pack midterm --course "NN 101"
       backprop-exam generate --spec exam.toml --roster class.csv --pack final --no-pdf
     """
+    from dataclasses import replace
     from pathlib import Path
 
     from .pack import read_roster
@@ -139,10 +142,13 @@ def generate(**opts: Any) -> None:
         pack=opts["pack"], keys_dir=Path(opts["keys_dir"]), out_dir=Path(opts["out_dir"]), seed=opts["seed"],
         secret=opts["secret"], decimals=opts["decimals"], title=opts["title"], course=opts["course"],
         pdf=not opts["no_pdf"], force=opts["force"],
-        output=OutputOptions(paper=opts["paper"], duplex=opts["duplex"], solutions=opts["solutions"],
-                             jobs=opts["jobs"]),
     )  # fmt: skip
     spec = load_source(opts["profile"], opts["spec_file"], opts["preset"])
+    sheet = opts["answer_sheet"] or spec.answer_sheet is not None
+    options = replace(options, output=OutputOptions(
+        paper=opts["paper"], duplex=opts["duplex"], solutions=opts["solutions"], jobs=opts["jobs"],
+        answer_sheet=sheet, answer_sheet_ids=tuple(spec.answer_sheet) if spec.answer_sheet else None,
+    ))  # fmt: skip
     students = read_roster(opts["roster"]) if opts["roster"] else None
     with StageBars() as bars:
         result = generate_pack(spec, options, students=students, count=opts["count"], progress=bars)
@@ -152,6 +158,7 @@ def generate(**opts: Any) -> None:
 cli.add_command(key)
 cli.add_command(grade)
 cli.add_command(export)
+cli.add_command(scan)
 
 
 def main() -> None:

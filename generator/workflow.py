@@ -22,13 +22,14 @@ from .naming import check_pack_name
 from .pack import Student, build_pack
 from .spec import Spec, load_builtin, load_spec_file
 from .transaction import Staging, check_replaceable, check_writable, recover, staging_dir, write_manifest
-from .writers import OutputOptions, selected, write_pack
+from .writers import OutputOptions, write_pack
 
 Progress = Callable[[str, int, int], None]  # (stage, done so far, total) e.g. ("Rendering PDFs", 12, 30)
 
 # What earlier versions wrote into output/<pack>/ (before manifests): --force may replace these.
 LEGACY_PACK_FILES = (
     "worksheets.pdf", "answer-key.pdf", "worksheets/*.pdf", "answer-keys/*.pdf", "solutions/*.pdf",
+    "answer-sheets.pdf", "answer-sheets/*.pdf", "answer-sheet-layout.json",
 )  # fmt: skip
 
 
@@ -174,12 +175,8 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
         solved = [p for p in result.files if p.parent == pack_dir / "solutions"]
         if solved:
             lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
-        shown = {pack_dir / "worksheets", pack_dir / "solutions", pack_dir}
-        for w in selected(options.output):  # plug-in writers
-            if not w.builtin:
-                made = [p for p in result.files if p.parent not in shown]
-                lines.append(f"  {w.label:<12} {len(made)} files in {pack_dir}/")
-                break
+        if pack_dir / "answer-sheets.pdf" in result.files:
+            lines.append(f"  answer sheets {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
     if result.removed_pdfs:
         lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)

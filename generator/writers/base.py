@@ -19,6 +19,8 @@ class OutputOptions:
     duplex: bool = True  # worksheets.pdf: every student starts on a new sheet
     solutions: bool = False  # also each student's worked solution (solutions/<student>.pdf)
     jobs: int | None = None  # render processes; None: every core
+    answer_sheet: bool = False  # scannable answer sheets (generator/sheet/)
+    answer_sheet_ids: tuple[str, ...] | None = None  # the answers on the sheet; None: every asked one
     only: tuple[str, ...] | None = None  # writer names to run; None: the writers that are on by default
 
 
