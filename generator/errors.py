@@ -147,9 +147,10 @@ def user_errors() -> Iterator[None]:
 
 
 def one_line(text: str) -> str:
-    """Collapse a message to one line without control characters (it may quote user text)."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(cleaned.split())
+    """One line without control characters: a message may quote user text (terminal.plain)."""
+    from .terminal import plain
+
+    return " ".join(plain(text).split())
 
 
 def _echo(text: str) -> None:
