@@ -204,6 +204,7 @@ def test_flagged_answers_go_to_review_and_fix(tmp_path: Path) -> None:
     assert (out / "review.html").read_text().count("data:image/png;base64,") == 1
     fixes = rows(out / "corrections.csv")
     assert [(f["answer_id"], f["value"]) for f in fixes] == [("z_h1", "")]
+    assert fixes[0]["seen"] == ans["z_h1"][:-1] + "?"  # every other column as marked
     (out / "corrections.csv").write_text(f"variant,answer_id,value\n{row['variant']},z_h1,{ans['z_h1']}\n")
     res = run.invoke(cli, ["scan", str(key_path), "--fix", str(out / "corrections.csv"), "--out", str(out)])
     assert res.exit_code == 0, res.output
