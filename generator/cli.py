@@ -17,8 +17,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr, no traceback, a non-zero exit."""
-    click.echo(f"Error: {message}", err=True)
+    """One line on stderr, no traceback, a non-zero exit; names and paths quoted in it lose control characters."""
+    from .terminal import plain
+
+    click.echo(f"Error: {plain(message)}", err=True)
     sys.exit(code)
 
 
