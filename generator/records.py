@@ -19,7 +19,7 @@ from .network import Network
 
 FORMAT: Final = "backprop-exam/answer-key"
 
-Name = Annotated[str, Meta(pattern=r"^[^\x00-\x1f/\\]+$", max_length=80)]
+Name = Annotated[str, Meta(pattern=r'^[^./\\<>:"|?*\x00-\x1f][^/\\<>:"|?*\x00-\x1f]*$', max_length=100)]
 AnswerId = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]+$")]
 DecimalString = Annotated[str, Meta(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 Code = Annotated[str, Meta(pattern=r"^[A-Z0-9-]+$")]
