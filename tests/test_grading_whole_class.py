@@ -122,3 +122,18 @@ def test_a_several_problem_key_is_a_one_line_error_on_the_command_line(
     assert "one problem per variant" in res.output
     assert "Traceback" not in res.output
     assert not Path("g").exists()
+
+
+def test_a_drawn_submission_that_cannot_be_graded_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An LMS attempt whose marking fails is one issue, not a KeyError that stops the class."""
+    import generator.grading.grade as grade_module
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(grade_module, "mark_submission", broken)
+    monkeypatch.delenv("BACKPROP_EXAM_DEBUG", raising=False)
+    key = roster_key()
+    out = grade_key(key, [sub(key["variants"][0], "lms.csv line 2", student_id="u1", drawn=True)])
+    assert [i.kind for i in out.issues] == ["not_graded"]
+    assert out.graded == []
