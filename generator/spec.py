@@ -17,7 +17,9 @@ from typing import Any
 from .functions import DEFAULT_LEAKY_SLOPE
 from .network import ACTIVATIONS, BIASES, LOSSES, Network, SpecError
 from .solve import DEFAULT_ASK
+from .specschema import check_shape
 
+MAX_GRID = 100_000  # values in one grid: a step of 1e-9 must not fill the memory
 VALUE_KEYS = ("inputs", "targets", "weights", "biases", "learning_rate")
 
 DEFAULT_GRIDS: dict[str, dict[str, Any]] = {
@@ -50,8 +52,10 @@ class Grid:
             lo, hi, step = (Decimal(str(raw[k])) for k in ("min", "max", "step"))
         except KeyError as e:
             raise SpecError(f"values.{name} needs min, max and step (or choices); {e.args[0]} is missing") from None
-        if step <= 0 or hi < lo:
+        if not (step > 0 and hi >= lo):  # also false for NaN
             raise SpecError(f"values.{name}: need min <= max and step > 0")
+        if (hi - lo) / step >= MAX_GRID:
+            raise SpecError(f"values.{name}: steps of {step} give over {MAX_GRID:,} values; use a larger step")
         exclude = {Decimal(str(x)) for x in raw.get("exclude", [])}
         vals, v = [], lo
         while v <= hi:
@@ -86,6 +90,7 @@ class Spec:
 
 
 def parse_spec(data: dict[str, Any], name: str) -> Spec:
+    check_shape(data, name)  # every key known, every number finite: one-line errors before anything else
     net = data.get("network")
     if not isinstance(net, dict):
         raise SpecError(f"spec {name} has no [network] table; add layers, activation, loss and bias")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from generator.cli import cli
 from generator.grading import Submission, grade_key
@@ -188,3 +191,28 @@ def test_export_command_writes_each_format_and_never_replaces(tmp_path: Path, mo
         r = runner.invoke(cli, ["export", "missing.json", "--format", "moodle"])
         assert r.exit_code == 2
         assert "Traceback" not in r.output
+
+
+@example("ends in a backslash \\", Decimal(1), Decimal(0))
+@example("\n", Decimal(0), Decimal(0))  # PCRE's $ matches before a final newline
+@example("\\#\\}~{1:NUMERICAL:=1}<b>&amp;", Decimal(-3), Decimal("0.5"))
+@given(
+    st.text(min_size=1, max_size=40),
+    st.decimals(min_value=-10, max_value=10, places=6, allow_nan=False),
+    st.decimals(min_value=0, max_value=1, places=7, allow_nan=False),
+)
+def test_cloze_feedback_and_numbers_survive_moodles_parser(words: str, mid: Decimal, half: Decimal) -> None:
+    """Any feedback text (braces, tildes, hashes, markup) and any interval read back as written."""
+    from generator.lms.model import Mistake, Part, Range
+    from generator.lms.moodle import cloze
+
+    accepted = Range(Decimal("100"), Decimal("101"))
+    mistake = Mistake("sign_error", "sign error", words, Range(mid - half, mid + half))
+    (sub,) = parse("<p>x</p>" + cloze(Part("a", "label", "a", "100.5", accepted, (mistake,))) + "<p>y</p>")
+    first, interval, m = sub.alternatives
+    assert (first.answer, interval.answer - interval.tolerance, interval.answer + interval.tolerance) == (
+        Decimal("100.5"), Decimal(100), Decimal(101),
+    )  # fmt: skip
+    assert (m.answer - m.tolerance, m.answer + m.tolerance) == (mid - half, mid + half)
+    # Moodle entity-decodes once and shows the feedback as HTML: the words appear as text
+    assert html.unescape(m.feedback) == "Sign error: " + words

@@ -320,9 +320,7 @@ def candidates(st: Structure, nid: str, region: tuple[str, ...] | None = None) -
     return out
 
 
-def diagnose(
-    own: OwnValues, node: Node, value: float, honest: Interval, region: tuple[str, ...] | None = None
-) -> str:
+def diagnose(own: OwnValues, node: Node, value: float, honest: Interval, region: tuple[str, ...] | None = None) -> str:
     """The code of the first wrong rule whose result (from the student's own earlier values) fits ``value``.
 
     ``honest`` is the right rule's interval from the same values: a rule whose interval meets

@@ -96,7 +96,7 @@ def item_xml(item: Item, decimals: int) -> str:
         '<resprocessing><outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>'
         + "".join(conds) + "</resprocessing>"
         f'<itemfeedback ident="general_fb"><flow_mat><material><mattext texttype="text/html">'
-        f"{esc(worked_solution(item.problem, inline_tex))}</mattext></material></flow_mat></itemfeedback>"
+        f"{esc(worked_solution(item.problem, decimals, inline_tex))}</mattext></material></flow_mat></itemfeedback>"
         "</item>"
     )  # fmt: skip
 

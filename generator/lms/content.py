@@ -1,5 +1,6 @@
 """The HTML every LMS question shows: the variant code, the network, the given values, the asked
-parts, and the worked solution. ``math`` turns a key formula into the LMS's math markup.
+parts, and the worked solution (the key's step records, as ``solve.problem_steps`` gives them).
+``math`` turns a key formula into the LMS's math markup.
 
 Everything taken from the key is escaped; no student name or id ever appears in a question
 (an LMS draws variants at random, so a question must not name the student it was made for).
@@ -11,8 +12,11 @@ import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..numbers import minus
 from ..render.diagram import network_svg
-from .model import CODE_LABEL, Item
+from ..solve import problem_steps
+from .codes import CODE_LABEL
+from .model import Item
 
 Math = Callable[[str], str]
 
@@ -51,14 +55,16 @@ def part_label(part_label_text: str, symbol: str, math: Math) -> str:
     return f"{esc(part_label_text)} {math(symbol)}"
 
 
-def worked_solution(problem: Mapping[str, Any], math: Math) -> str:
-    """Every step as formula, substituted numbers and result (the key's own steps)."""
+def worked_solution(problem: Mapping[str, Any], decimals: int, math: Math) -> str:
+    """Every step as the key prints it: lhs = formula = numbers = result (core's step records)."""
     rows = []
-    for s in problem["steps"]:
-        note = f"<br/><em>{esc(s['note'])}</em>" if s.get("note") else ""
-        rows.append(
-            f"<tr><td>{math(s['formula'])}</td><td>{math(s['substituted'])}</td><td>{esc(s['result'])}{note}</td></tr>"
-        )
+    for s in problem_steps(problem, decimals):
+        terms = math(" = ".join((s.lhs, *s.formula)))
+        numbers = math(" = ".join(s.numbers)) if s.numbers else ""
+        result = f"{esc(minus(s.shown))} ≈ {esc(minus(s.result))}" if s.shown else esc(minus(s.result))
+        aside = f" ({esc(s.aside)})" if s.aside else ""
+        note = f"<br/><em>{esc(s.note)}</em>" if s.note else ""
+        rows.append(f"<tr><td>{terms}{aside}</td><td>{numbers}</td><td><strong>{result}</strong>{note}</td></tr>")
     return (
         "<p><strong>Worked solution</strong></p><table><thead><tr><th>formula</th><th>with numbers</th>"
         "<th>result</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"

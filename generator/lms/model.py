@@ -7,7 +7,6 @@ intervals and names the same mistakes as ``backprop-exam grade``: one home for e
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -17,12 +16,7 @@ from ..answer_key import normalize_code
 from ..grading.context import OwnValues, PatchedValues
 from ..grading.grade import KeyIndex
 from ..grading.mistakes import LABELS, WORDS, candidates
-
-# How the variant code is carried in every question's name and text ("Variant JBA-DJV"),
-# so that a response report, which shows the question text, tells which variant a student had.
-CODE_LABEL = "Variant"
-_CODE = r"[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}"
-CODE_IN_TEXT = re.compile(rf"\b{CODE_LABEL}\s+({_CODE})\b", re.IGNORECASE)
+from .codes import CODE_LABEL
 
 
 @dataclass(frozen=True)

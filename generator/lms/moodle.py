@@ -25,8 +25,18 @@ PENALTY = "0.3333333"
 
 
 def feedback(text: str) -> str:
-    """Cloze feedback: Moodle entity-decodes it and ends it at an unescaped ~ or }."""
-    return html.escape(html.escape(text, quote=False), quote=False).replace("}", r"\}").replace("~", "∼")
+    """Cloze feedback that Moodle shows as ``text``, whatever it holds.
+
+    Moodle ends a feedback at an unescaped ``~`` or ``}``, then entity-decodes it once, then
+    unescapes ``\\}`` and ``\\#``, and shows the result as HTML. So the text is HTML-escaped twice
+    and ``\\ { } ~ #`` and line breaks become character references: the parser never sees them, and after the one
+    decoding they are references that display as the characters themselves.
+    """
+    out = html.escape(html.escape(text, quote=False), quote=False)
+    return "".join(_HIDDEN.get(ch, ch) for ch in out)
+
+
+_HIDDEN = {ch: f"&amp;#{ord(ch)};" for ch in "\\{}~#\n\r"}  # a newline would end the alternatives early
 
 
 def cloze(part: Part, mark: int = 1) -> str:
@@ -64,7 +74,7 @@ def moodle_xml(key: Mapping[str, Any]) -> bytes:
         qt = _text(q, "questiontext", question_html(item, d), "html")
         f = ET.SubElement(qt, "file", {"name": image_name(item), "path": "/", "encoding": "base64"})
         f.text = base64.b64encode(svg_bytes(item)).decode("ascii")
-        _text(q, "generalfeedback", worked_solution(item.problem, inline_tex), "html")
+        _text(q, "generalfeedback", worked_solution(item.problem, d, inline_tex), "html")
         ET.SubElement(q, "penalty").text = PENALTY
         ET.SubElement(q, "hidden").text = "0"
         ET.SubElement(q, "idnumber").text = f"{key['pack']}-{item.code}"

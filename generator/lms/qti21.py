@@ -73,7 +73,7 @@ def item_xml(item: Item, decimals: int) -> str:
     )
     solution = (
         f'<modalFeedback outcomeIdentifier="FEEDBACK" identifier="SOLUTION" showHide="hide">'
-        f"<div>{worked_solution(item.problem, to_mathml)}</div></modalFeedback>"
+        f"<div>{worked_solution(item.problem, decimals, to_mathml)}</div></modalFeedback>"
     )
     head = intro(item, image_name(item), to_mathml, decimals)
     return (

@@ -30,7 +30,7 @@ from typing import Any
 from ..answer_key import normalize_code
 from ..grading.submissions import Issue, Submission
 from ..textfile import decode, delimiter_of, read_rows
-from .model import CODE_IN_TEXT
+from .codes import CODE_IN_TEXT
 
 MOODLE_RESPONSE = re.compile(r"^response\s+(\d+)$", re.IGNORECASE)
 CANVAS_QUESTION = re.compile(r"^(\d+):\s?(.*)$", re.S)

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..graph import weight_id
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
 from ..solve import problem_steps
@@ -104,27 +105,17 @@ def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
 
 
 # The worksheet's question head: the symbol already names the neuron or weight, so one short word
-# says what it is (the full label stays in the answer field's tooltip). Longest prefix first.
-SHORT_WORDS = (
-    ("grad_w_", "gradient"),
-    ("grad_b", "gradient"),
-    ("new_w_", "updated"),
-    ("new_b", "updated"),
-    ("dL_da_", "chain factor"),
-    ("dact_", "derivative"),
-    ("delta_", "delta"),
-    ("loss", "loss"),
-    ("z_", "net input"),
-    ("a_", "activation"),
-)
+# says what it is (the full label stays in the answer field's tooltip). By the key's quantity.kind.
+SHORT_WORDS = {
+    "grad_w": "gradient", "grad_b": "gradient", "new_w": "updated", "new_b": "updated",
+    "dL_da": "chain factor", "dact": "derivative", "delta": "delta", "loss": "loss",
+    "z": "net input", "a": "activation",
+}  # fmt: skip
 
 
-def short_word(answer_id: str, label: str) -> str:
-    """'grad_w_h1_1_h2_1' -> 'gradient': the word printed beside the symbol on the worksheet."""
-    for prefix, word in SHORT_WORDS:
-        if answer_id.startswith(prefix):
-            return word
-    return label
+def short_word(kind: str, label: str) -> str:
+    """'grad_w' -> 'gradient': the word printed beside the symbol on the worksheet."""
+    return SHORT_WORDS.get(kind, label)
 
 
 def _braced(text: str) -> str:
@@ -152,7 +143,7 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
         rows = []
         for j in range(layers[l]):
             to = neuron_name(layers, l, j + 1)
-            cells = [val(f"w_{s}_{to}") for s in sources]
+            cells = [val(weight_id(layers, l, j + 1, i + 1)) for i in range(len(sources))]
             rows.append({
                 "name": _name_tex(to),
                 "cells": cells,
@@ -209,7 +200,7 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
                     "field": _field_name(p, a["id"]),
                     "symbol": a["symbol"],
                     "label": a["label"],
-                    "word": short_word(a["id"], a["label"]),
+                    "word": short_word(a["quantity"]["kind"], a["label"]),
                 }
                 for a in answers
             ]
