@@ -330,32 +330,28 @@ def _step(step: Step) -> dict[str, Any]:
     }
 
 
-def _accepted(a: dict[str, Any]) -> str:
-    acc = a["accepted"]
-    if acc["from"] == acc["to"] == a["rounded"]:
-        return ""
-    return f"{minus(acc['from'])} to {minus(acc['to'])}"
+def _adds_up(u: dict[str, Any]) -> bool:
+    """old − η×gradient = new with the printed numbers (the new value comes from the exact gradient)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(u["old"]) - Decimal(u["step"]) == Decimal(u["new"])
+    except (InvalidOperation, KeyError, TypeError):
+        return True
 
 
-def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+def _tolerance(text: str) -> Markup:
+    """The key's grading rule for print: no pointer to the repository's docs, e^−z as a superscript."""
+    text = re.sub(r"\s*See docs/\S+\.md\.?", "", text).strip()
+    return Markup(str(Markup.escape(text)).replace("e^−z", "e<sup>−z</sup>"))
+
+
+def key_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
+    from .marking import answers_table
+
     problems = []
     for p in variant["problems"]:
         worked = problem_steps(p, key["decimals"])
-        answers = [
-            {
-                "id": a["id"],
-                "symbol": a["symbol"],
-                "value": minus(a["rounded"]),
-                "accepted": _accepted(a),
-            }
-            for a in p["answers"]
-        ]
-        # three answers per row; two when long ids (deep networks) need the room
-        per_row = 3 if max(len(a["id"]) for a in answers) <= 13 else 2
-        # always read down the columns: the first third (or half) on the left, and so on
-        height = (len(answers) + per_row - 1) // per_row
-        columns = [answers[c * height : (c + 1) * height] for c in range(per_row)]
-        rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
             steps = [_step(s) for s in worked if s.group == group]
@@ -368,25 +364,28 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
                 "gradient": minus(u["gradient"]),
                 "step": minus(u["step"]),
                 "new": minus(u["new"]),
+                "approx": not _adds_up(u),
                 "direction": DIRECTION[u["direction"]],
             }
             for u in p["updates"]
         ]
+        table = answers_table(p, paper, hand=True)
         problems.append({
             "number": p["number"],
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
-            "answer_rows": rows,
-            "per_row": per_row,
-            "any_range": any(a["accepted"] for a in answers),
+            "answers": table,
+            "any_range": table["has_range"],
+            "any_hand": table["has_hand"],
             "groups": groups,
             "updates": updates,
+            "any_approx": any(u["approx"] for u in updates),
             "eta": next((minus(g["value"]) for g in p["given"] if g["kind"] == "eta"), ""),
         })  # fmt: skip
     return {
         **_header(key, variant),
-        "doc_title": f"{key['title']}: answer key {variant['variant']}",
-        "tolerance": key.get("tolerance", {}).get("description", ""),
+        "doc_title": f"{key['title']} — worked solution {variant['variant']}",
+        "tolerance": _tolerance(key.get("tolerance", {}).get("description", "")),
         "created": _date(key.get("created", "")),
         "problems": problems,
         "multi": len(problems) > 1,

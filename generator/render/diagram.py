@@ -312,7 +312,7 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network" width="{width:.1f}pt" height="{height:.1f}pt" '
-        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="Exam Sans, Exam Math" role="img">',
+        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="Exam Sans, Exam Minus, Exam Math" role="img">',
         '<g stroke="#444" stroke-width="0.8">',
     ]
     for e in edges:
