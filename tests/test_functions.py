@@ -121,7 +121,11 @@ def test_grading_wild_answers_never_raises_and_marks_them_wrong(values: list[flo
     for m in marks:
         x = entries[m.id].value if m.id in entries else None
         if x is not None and not (math.isfinite(x) and abs(x) < 100):
-            assert m.verdict == "wrong", (m.id, x, m.verdict)
+            # an absurd value is wrong, unless it really follows from the student's own absurd values
+            # (grad_b = delta = 3650 is follow-through: the copy step is done right)
+            own = m.own or (math.inf, -math.inf)
+            follows = own[0] - 1e-3 * abs(x) <= x <= own[1] + 1e-3 * abs(x)
+            assert m.verdict == "wrong" or (m.verdict == "ecf" and follows), (m.id, x, m.verdict, m.own)
 
 
 _KEY: dict[str, Any] = {}
