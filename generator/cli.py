@@ -116,14 +116,25 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 @click.option("--title", default="", help="Worksheet title [the spec's].")
 @click.option("--course", default="", help="Course name printed in the header.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
-@click.option("--duplex", is_flag=True, help="Start every worksheet on an odd page in worksheets.pdf.")
-@click.option("--key-per-student", is_flag=True, help="Also write one answer-key PDF per variant.")
+@click.option(
+    "--duplex/--simplex",
+    default=True,
+    show_default=True,
+    help="In worksheets.pdf, start every student on a new sheet (a blank page after an odd page count).",
+)
+@click.option(
+    "--solutions",
+    "--key-per-student",
+    "solutions",
+    is_flag=True,
+    help="Also write each student's worked solution: solutions/<student>.pdf.",
+)
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--force", is_flag=True, help="Replace an existing key and output folder of this pack.")
 @friendly
 def generate(**opts: Any) -> None:
-    """Generate a class pack: worksheets, answer key PDF and answer-key JSON.
+    """Generate a class pack: worksheets, the marking key PDF and the answer-key JSON.
 
     One variant per student (--roster) or --count anonymous variants, all with the same
     structure and different numbers. Without options: a 30-variant demo pack of the

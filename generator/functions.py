@@ -176,7 +176,7 @@ def _relu_like_derivative_formula(name: str) -> Callable[[Show, str, float], Ter
         low = "0" if name == "relu" else s.fmt(p).rstrip("0").rstrip(".")
         pos = s.dec(z) > 0
         rel = ">" if pos else "≤"
-        return [f"1 if {s.sym(z)} > 0, else {low}"], [f"{1 if pos else low}, since {s.sym(z)} = {s.arg(z)} {rel} 0"]
+        return [f"1 if {s.sym(z)} > 0, else {low}"], [f"{1 if pos else low}, since {s.sym(z)} is {s.arg(z)} {rel} 0"]
 
     return terms
 
@@ -362,6 +362,7 @@ class Loss:
     output: str = ""  # the output activation it needs ("" = any that needs no particular loss)
     targets: Callable[[Sequence[float]], str | None] = lambda ys: None  # why the targets do not fit
     factors: Callable[[int], tuple[float, ...]] = lambda n: ()  # factors a student may be off by
+    one_hot: bool = False  # the randomizer draws a class (one target 1, the others 0), not each target
     mistakes: frozenset[str] = frozenset()
 
 
@@ -521,6 +522,7 @@ CCE = Loss(
     derivative_formula=None,
     output="softmax",
     targets=_distribution,
+    one_hot=True,
     mistakes=frozenset({"extra_activation_derivative", "sign_error"}),
 )
 

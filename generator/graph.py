@@ -100,9 +100,12 @@ def given_value(net: Network, node: Node) -> float:
     return net.learning_rate
 
 
-def weight_id(net: Network, layer: int, j: int, i: int) -> str:
-    """Id of the weight from neuron i (layer-1) to neuron j (layer), 1-based, read 'from x1 to h1'."""
-    L = net.layers
+def weight_id(net: Network | tuple[int, ...], layer: int, j: int, i: int) -> str:
+    """Id of the weight from neuron i (layer-1) to neuron j (layer), 1-based, read 'from x1 to h1'.
+
+    The one place weight ids are made; ``net`` may be a network or just its layer sizes.
+    """
+    L = net.layers if isinstance(net, Network) else net
     return f"w_{neuron_name(L, layer - 1, i)}_{neuron_name(L, layer, j)}"
 
 

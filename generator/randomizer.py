@@ -79,7 +79,11 @@ def draw_network(spec: Spec, st: Structure, rng: Rng) -> Network:
         biases = [[rng.choice(g["biases"].values)] * n for n in L[1:]]
     else:
         biases = [[rng.choice(g["biases"].values) for _ in range(n)] for n in L[1:]]
-    targets = [rng.choice(g["targets"].values) for _ in range(L[-1])]
+    if functions.loss(st.loss).one_hot:
+        hot = rng.below(L[-1])
+        targets = [1.0 if k == hot else 0.0 for k in range(L[-1])]
+    else:
+        targets = [rng.choice(g["targets"].values) for _ in range(L[-1])]
     net = Network.from_dict({
         **st.to_dict(), "learning_rate": rng.choice(g["learning_rate"].values),
         "inputs": [rng.choice(g["inputs"].values) for _ in range(L[0])],

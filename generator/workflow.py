@@ -56,7 +56,7 @@ def generate_pack(
     course: str,
     paper: str,
     duplex: bool,
-    key_per_student: bool,
+    solutions: bool,
     no_pdf: bool,
     jobs: int | None,
     force: bool,
@@ -96,7 +96,7 @@ def generate_pack(
             with progress_bar() as bar:
                 task = bar.add_task("Rendering PDFs", total=n)
                 render_pack(
-                    key, tmp, paper=paper, duplex=duplex, key_per_student=key_per_student, jobs=jobs,
+                    key, tmp, paper=paper, duplex=duplex, solutions=solutions, jobs=jobs,
                     progress=lambda k: bar.advance(task, k),
                 )  # fmt: skip
             _swap_in(tmp, pack_dir)
@@ -115,9 +115,12 @@ def generate_pack(
     if written:
         sheets = [p for p in written if p.parent.name == "worksheets"]
         lines.append(f"  worksheets   {pack_dir / 'worksheets'}/  ({len(sheets)} PDFs)")
-        for name in ("worksheets.pdf", "answer-key.pdf"):
+        for name, what in (("worksheets.pdf", "print file"), ("answer-key.pdf", "marking key")):
             if (pack_dir / name).exists():
-                lines.append(f"  {'print file' if name == 'worksheets.pdf' else 'answer key'}   {pack_dir / name}")
+                lines.append(f"  {what:<12} {pack_dir / name}")
+        solved = [p for p in written if p.parent.name == "solutions"]
+        if solved:
+            lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
     return "\n".join(lines)
 
 

@@ -18,13 +18,16 @@ def _values(draw: Any, n: int, lo: float, hi: float) -> list[float]:
 
 
 @st.composite
-def network_dicts(draw: Any, loss: str | None = None, bias: str | None = None) -> dict[str, Any]:
+def network_dicts(
+    draw: Any, loss: str | None = None, bias: str | None = None, hidden_act: str | None = None
+) -> dict[str, Any]:
     n_in = draw(st.integers(1, 4))
     hidden = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
     loss = loss or draw(st.sampled_from(LOSSES))
     n_out = draw(st.integers(2 if loss == "cce" else 1, 3))
     layers = [n_in, *hidden, n_out]
-    acts = [draw(st.sampled_from(ELEMENTWISE)) for _ in range(len(layers) - 1)]
+    acts = [hidden_act or draw(st.sampled_from(ELEMENTWISE)) for _ in range(len(layers) - 2)]
+    acts.append(draw(st.sampled_from(ELEMENTWISE)))
     if loss == "bce":
         acts[-1] = "sigmoid"
     if loss == "cce":

@@ -83,6 +83,10 @@ def test_float_evaluation_matches_numpy_over_thousands_of_networks(d: dict[str, 
 @settings(max_examples=300, deadline=None)
 @given(network_dicts())
 def test_gradients_match_finite_differences(d: dict[str, Any]) -> None:
+    check_finite_differences(d)
+
+
+def check_finite_differences(d: dict[str, Any]) -> None:
     g = build_graph(Network.from_dict(d))
     ours = evaluate(g, "exact", backend="float")
     gW, gb = reference.numeric_grads(d)
@@ -102,6 +106,10 @@ def test_gradients_match_finite_differences(d: dict[str, Any]) -> None:
 @settings(max_examples=500, deadline=None)
 @given(network_dicts())
 def test_hand_rounded_solutions_stay_inside_the_accepted_intervals(d: dict[str, Any]) -> None:
+    check_hand_rounded(d)
+
+
+def check_hand_rounded(d: dict[str, Any]) -> None:
     g = build_graph(Network.from_dict(d))
     iv = accepted_intervals(g, 4)
     exact = evaluate(g, "exact", backend="float")

@@ -23,6 +23,7 @@ from generator.pack import build_pack
 from generator.spec import load_builtin
 from tests import reference
 from tests.strategies import network_dicts
+from tests.test_core import assert_matches_reference, check_finite_differences, check_hand_rounded
 
 
 def test_unknown_names_raise_in_the_package_and_in_the_reference() -> None:
@@ -139,3 +140,90 @@ def test_the_schema_names_exactly_the_registry() -> None:
     assert defs["activation"]["enum"] == list(functions.ACTIVATIONS)
     assert defs["loss"]["enum"] == list(functions.LOSSES)
     assert "leaky_slope" in defs["network"]["properties"]
+
+
+# --- leaky_relu, softmax + cce: against the numpy reference, finite differences and by hand ---
+
+
+@settings(max_examples=700, deadline=None, derandomize=True)
+@given(network_dicts(loss="cce"))
+def test_softmax_cce_matches_numpy(d: dict[str, Any]) -> None:
+    assert_matches_reference(d, "float")
+
+
+@settings(max_examples=700, deadline=None, derandomize=True)
+@given(network_dicts(hidden_act="leaky_relu"))
+def test_leaky_relu_matches_numpy(d: dict[str, Any]) -> None:
+    assert_matches_reference(d, "float")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(network_dicts(loss="cce") | network_dicts(hidden_act="leaky_relu"))
+def test_new_functions_match_finite_differences(d: dict[str, Any]) -> None:
+    check_finite_differences(d)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(network_dicts(loss="cce") | network_dicts(hidden_act="leaky_relu"))
+def test_new_functions_hand_rounded_inside_intervals(d: dict[str, Any]) -> None:
+    check_hand_rounded(d)
+
+
+def test_leaky_relu_by_hand_and_in_the_key() -> None:
+    d = network_dict(activation=["leaky_relu", "sigmoid"], leaky_slope=0.1,
+                     weights=[[[-0.5, -0.5], [0.5, 0.5]], [[0.4, 0.45]]], biases=[[0.0, 0.0], [0.6]])  # fmt: skip
+    net = Network.from_dict(d)
+    assert net.to_dict()["leaky_slope"] == 0.1
+    assert "leaky_slope" not in Network.from_dict(network_dict()).to_dict()  # old keys stay as they were
+    v = evaluate(build_graph(net), "exact", backend="float")
+    z1 = -0.5 * 0.05 - 0.5 * 0.1
+    assert v["z_h1"] == pytest.approx(z1)
+    assert v["a_h1"] == pytest.approx(0.1 * z1)
+    assert v["dact_h1"] == pytest.approx(0.1)
+    assert v["dact_h2"] == pytest.approx(1.0)
+    with pytest.raises(SpecError, match="leaky_slope"):
+        Network.from_dict({**d, "leaky_slope": 1.5})
+
+
+def test_softmax_key_shows_the_sums_a_student_writes() -> None:
+    from generator.solve import solve, worked_steps
+
+    d = network_dict(layers=[2, 2, 3], activation=["relu", "softmax"], loss="cce", targets=[0.0, 1.0, 0.0],
+                     weights=[[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45], [-0.3, 0.2], [0.1, -0.1]]],
+                     biases=[[0.35, 0.35], [0.6, 0.1, -0.2]])  # fmt: skip
+    sol = solve(Network.from_dict(d), 4)
+    steps = {s.id: s for s in worked_steps(sol, set())}
+    h = [max(0.0, 0.15 * 0.05 + 0.2 * 0.1 + 0.35), max(0.0, 0.25 * 0.05 + 0.3 * 0.1 + 0.35)]
+    h4 = [round(x, 4) for x in h]
+    zs = [w1 * h4[0] + w2 * h4[1] + b for (w1, w2), b in zip(d["weights"][1], d["biases"][1], strict=True)]
+    es = [f"{math.exp(round(z, 4)):.4f}" for z in zs]
+    total = f"{sum(float(e) for e in es):.4f}"
+    a2 = steps["a_o2"]
+    assert a2.numbers[1] == f"\\frac{{{es[1]}}}{{{' + '.join(es)}}}"
+    assert a2.numbers[2] == f"\\frac{{{es[1]}}}{{{total}}}"
+    exact = [math.exp(z) / sum(math.exp(x) for x in zs) for z in zs]
+    assert float(sol.exact["a_o2"]) == pytest.approx(exact[1], rel=1e-6)
+    assert float(sol.exact["loss"]) == pytest.approx(-math.log(exact[1]), rel=1e-6)
+    assert float(sol.exact["delta_o2"]) == pytest.approx(exact[1] - 1, rel=1e-6)
+    assert "dact_o1" not in sol.graph.by_id  # δ = a − y: no f' of softmax
+    for k in range(3):  # the student's rounded route lies in the accepted interval
+        lo, hi = sol.intervals[f"a_o{k + 1}"]
+        assert lo <= float(sol.quantity[f"a_o{k + 1}"]) <= hi
+        assert lo <= float(sol.fine[f"a_o{k + 1}"]) <= hi
+
+
+def test_softmax_and_cce_refuse_other_places_with_one_line() -> None:
+    base = network_dict(layers=[2, 2, 3], targets=[0.0, 1.0, 0.0],
+                        weights=[[[0.1, 0.2], [0.3, 0.4]], [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]],
+                        biases=[[0.1, 0.1], [0.1, 0.1, 0.1]])  # fmt: skip
+    cases = {
+        ("softmax", "softmax", "cce"): "only for the output layer",
+        ("sigmoid", "softmax", "half_sse"): "need loss 'cce'",
+        ("sigmoid", "sigmoid", "cce"): "needs softmax outputs",
+    }
+    for (h, o, lossname), msg in cases.items():
+        with pytest.raises(SpecError, match=msg) as e:
+            Network.from_dict({**base, "activation": [h, o], "loss": lossname})
+        assert "\n" not in str(e.value)
+    with pytest.raises(SpecError, match="sum to 1"):
+        Network.from_dict({**base, "activation": ["relu", "softmax"], "loss": "cce", "targets": [1.0, 1.0, 0.0]})

@@ -161,9 +161,9 @@ def test_final_answers_always_read_down_the_columns() -> None:
     variant = {"variant": "AAA-BBB", "problems": [{**problem, "number": 1}]}
     ctx = key_context(key, variant)
     p = ctx["problems"][0]
-    rows, ids = p["answer_rows"], [a["id"] for a in problem["answers"]]
+    rows, ids = p["answers"]["rows"], [a["id"] for a in problem["answers"]]
     assert len(rows) > 20  # the case that used to read along the rows
-    columns = [[r[c]["id"] for r in rows if c < len(r)] for c in range(p["per_row"])]
+    columns = [[r[c]["id"] for r in rows if c < len(r)] for c in range(p["answers"]["per_row"])]
     assert [i for col in columns for i in col] == ids
 
 
@@ -189,3 +189,32 @@ def test_per_neuron_biases_carry_their_symbol() -> None:
     assert all(b.startswith(("bh", "bo")) for b in biases), biases
     html = render_template("worksheet.html.j2", **worksheet_context(key, key["variants"][0]))
     assert 'class="bsym"' in html
+
+
+def test_worked_solution_marks_update_rows_that_do_not_add_up() -> None:
+    """old − η×gradient = new as printed, or the row says ≈ (ref-2-2-1-shared has such rows)."""
+    from decimal import Decimal
+
+    key = build_pack(load_builtin("preset", "ref-2-2-1-shared"), pack="u", count=1, seed="1")
+    v = key["variants"][0]
+    ctx = key_context(key, v)
+    p, raw = ctx["problems"][0], v["problems"][0]["updates"]
+    expected = [Decimal(u["old"]) - Decimal(u["step"]) != Decimal(u["new"]) for u in raw]
+    assert any(expected)  # the reproduction: 0.15 − 0.0004 printed as 0.1497
+    assert [u["approx"] for u in p["updates"]] == expected
+    html = render_template("answer-key.html.j2", **ctx)
+    assert html.count('class="approx"') == sum(expected)
+    assert "gives another last digit" in html
+
+
+def test_worked_solution_has_no_repository_pointer_or_double_colon() -> None:
+    key = build_pack(load_builtin("profile", "standard"), pack="t", count=1, seed="1")
+    html = render_template("answer-key.html.j2", **key_context(key, key["variants"][0]))
+    assert "docs/grading.md" not in html
+    assert "e^" not in html
+    assert f"<h1>{key['title']}</h1>" in html  # not 'Answer key: Backpropagation: …'
+    # the rounding notes of asked steps live in the answers table, not under the steps
+    asked = [s["note"] for s in key["variants"][0]["problems"][0]["steps"] if s["asked"] and s.get("note")]
+    assert asked
+    for note in asked:
+        assert note.split(";")[0].replace("-", "−") not in html

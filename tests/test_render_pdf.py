@@ -41,7 +41,7 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path
     key = build_pack(load_builtin("profile", "standard"), pack="t", students=students, seed="2", course="NN 101")
     dest = tmp_path_factory.mktemp("pack")
     ticks: list[int] = []
-    paths = render_pack(key, dest, jobs=1, duplex=True, key_per_student=True, progress=ticks.append)
+    paths = render_pack(key, dest, jobs=1, duplex=True, solutions=True, progress=ticks.append)
     assert sum(ticks) == 2
     return key, dest, paths
 
@@ -51,7 +51,7 @@ def test_every_file_is_written(pack: tuple[dict[str, Any], Path, list[Path]]) ->
     names = sorted(str(p.relative_to(dest)) for p in paths)
     assert names == sorted([
         "worksheets/s-001.pdf", "worksheets/s_002.pdf", "worksheets.pdf", "answer-key.pdf",
-        "answer-keys/s-001.pdf", "answer-keys/s_002.pdf",
+        "solutions/s-001.pdf", "solutions/s_002.pdf",
     ])  # fmt: skip
     assert all(p.is_file() for p in paths)
     assert not (dest / ".key-parts").exists()
@@ -69,21 +69,31 @@ def test_worksheet_shows_code_name_and_every_given_value(pack: tuple[dict[str, A
         assert g["value"] in text, g["id"]
 
 
-def test_answer_key_shows_every_answer_and_accepted_range(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_marking_key_shows_every_answer_and_accepted_range(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
     key, dest, _ = pack
-    combined = text_of(dest / "answer-key.pdf")
+    marking = text_of(dest / "answer-key.pdf")
+    assert len(pypdf.PdfReader(dest / "answer-key.pdf").pages) == 1  # two standard variants share a page
     for v in key["variants"]:
-        single = text_of(dest / "answer-keys" / f"{'s-001' if v['student']['id'] == 's-001' else 's_002'}.pdf")
-        for text in (single, combined):
-            assert v["variant"] in text
-            for a in v["problems"][0]["answers"]:
-                assert a["rounded"] in text, a["id"]
-                acc = a["accepted"]
-                if acc["from"] != acc["to"]:
-                    assert f"{acc['from']} to {acc['to']}" in text
-            for u in v["problems"][0]["updates"]:
-                assert u["new"] in text
-                assert u["step"] in text
+        assert v["variant"] in marking
+        assert v["student"]["id"] in marking
+        for a in v["problems"][0]["answers"]:
+            assert a["rounded"] in marking, a["id"]
+            acc = a["accepted"]
+            if acc["from"] != acc["to"]:
+                assert f"{acc['from']} to {acc['to']}" in marking
+        assert "Forward pass" not in marking  # no worked steps
+
+
+def test_worked_solution_per_student(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+    key, dest, _ = pack
+    for v in key["variants"]:
+        single = text_of(dest / "solutions" / f"{'s-001' if v['student']['id'] == 's-001' else 's_002'}.pdf")
+        assert v["variant"] in single
+        for a in v["problems"][0]["answers"]:
+            assert a["rounded"] in single, a["id"]
+        for u in v["problems"][0]["updates"]:
+            assert u["new"] in single
+            assert u["step"] in single
 
 
 def test_form_fields_are_named_by_answer_id_and_can_be_filled(
@@ -125,12 +135,11 @@ def test_form_fields_are_named_by_answer_id_and_can_be_filled(
 
 def test_print_files_start_each_student_on_a_new_sheet(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
     key, dest, _ = pack
-    for name in ("worksheets.pdf", "answer-key.pdf"):
-        reader = pypdf.PdfReader(dest / name)
-        starts = [reader.get_destination_page_number(o) for o in reader.outline]
-        assert len(starts) == len(key["variants"])
-        assert all(s % 2 == 0 for s in starts), (name, starts)  # 0-based: page 1, 3, 5...
-        assert not reader.get_fields()  # no duplicated field names in a print file
+    reader = pypdf.PdfReader(dest / "worksheets.pdf")
+    starts = [reader.get_destination_page_number(o) for o in reader.outline]
+    assert len(starts) == len(key["variants"])
+    assert all(s % 2 == 0 for s in starts), starts  # 0-based: page 1, 3, 5...
+    assert not reader.get_fields()  # no duplicated field names in a print file
     assert key["variants"][0]["variant"] in reader.outline[0].title
 
 
@@ -144,7 +153,7 @@ def test_only_the_bundled_fonts_are_embedded(pack: tuple[dict[str, Any], Path, l
         assert rows
         for row in rows:
             font, emb = row.split()[0], row.split()[-5]
-            assert re.fullmatch(r"[A-Z]{6}\+Exam-(Sans|Math|Form)(-\w+)?", font), row
+            assert re.fullmatch(r"[A-Z]{6}\+Exam-(Sans|Math|Form|Minus)(-\w+)?", font), row
             assert emb == "yes", row
 
 
@@ -180,14 +189,17 @@ def test_key_command_rerenders_from_the_json(tmp_path: Path, monkeypatch: pytest
     key = build_pack(load_builtin("profile", "easy"), pack="quiz", count=1, seed="3")
     write_key(key, tmp_path / "answer_keys" / "quiz.json")
     run = CliRunner()
-    res = run.invoke(cli, ["key", "answer_keys/quiz.json", "--paper", "letter", "--per-student"])
+    res = run.invoke(cli, ["key", "answer_keys/quiz.json", "--paper", "letter"])
     assert res.exit_code == 0, res.output
     out = tmp_path / "output" / "quiz" / "answer-key.pdf"
     reader = pypdf.PdfReader(out)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     assert key["variants"][0]["variant"] in text_of(out)
-    assert len(list((out.parent / "answer-keys").glob("*.pdf"))) == 1
+    res = run.invoke(cli, ["key", "answer_keys/quiz.json", "--solutions"])
+    assert res.exit_code == 0, res.output
+    assert len(list((out.parent / "solutions").glob("*.pdf"))) == 1
+    assert run.invoke(cli, ["key", "answer_keys/quiz.json", "--solutions"]).exit_code == 2  # no --force
 
     again = run.invoke(cli, ["key", "answer_keys/quiz.json"])
     assert again.exit_code == 2
@@ -205,4 +217,4 @@ def test_a_failing_variant_names_the_student(tmp_path: Path) -> None:
     key = build_pack(load_builtin("profile", "easy"), pack="f", students=[Student("x1", "Grace Hopper")], seed="1")
     del key["variants"][0]["problems"][0]["answers"][0]["rounded"]
     with pytest.raises(RenderError, match=r"Grace Hopper \(x1\)"):
-        render_pack(key, tmp_path / "out", jobs=1)
+        render_pack(key, tmp_path / "out", jobs=1, solutions=True)

@@ -33,11 +33,26 @@ class RenderError(SpecError):
 
 @dataclass(frozen=True)
 class Job:
+    """One student's documents: the worksheet and/or the worked solution."""
+
     index: int
     who: str  # 'student Ada Lovelace (s123), variant K7M-2QX' for error messages
     variant: dict[str, Any]
-    worksheet: str | None  # None: answer key only
-    key: str
+    worksheet: str | None  # None: no worksheet
+    solution: str | None  # None: no worked solution
+    advance: int = 1  # progress ticks
+
+
+@dataclass(frozen=True)
+class MarkJob:
+    """Some groups of equal variants, laid out as one marking-key document (see marking.py)."""
+
+    index: int
+    groups: list[list[dict[str, Any]]]
+    path: str
+    first: bool
+    total: int  # variants in the pack
+    advance: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class Done:
     index: int
     worksheet_pages: int
     key_pages: int
+    advance: int = 1
+    marking: bool = False
 
 
 # Per-process state of a worker (set by _init; the in-process path sets it too).
@@ -63,6 +80,7 @@ def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
     eng = engine()
     eng.stylesheets("worksheet", paper)  # parse the CSS and register the fonts before the first job
     eng.stylesheets("answer-key", paper)
+    eng.stylesheets("marking-key", paper)
 
 
 def _meta(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, str]:
@@ -89,21 +107,57 @@ def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tupl
     from .pdf import engine
 
     eng = engine()
-    html = render_template("answer-key.html.j2", **key_context(key, variant))
+    html = render_template("answer-key.html.j2", **key_context(key, variant, paper))
     return eng.render(html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True)
 
 
-def _run(job: Job) -> Done:
+def render_marking(
+    key: dict[str, Any], groups: list[list[dict[str, Any]]], paper: str, *, first: bool = True, total: int = 0
+) -> tuple[bytes, int]:
+    """(PDF, pages) of the marking key of some groups of equal variants, in this process."""
+    from .marking import marking_context
+    from .pdf import engine
+
+    eng = engine()
+    ctx = marking_context(key, groups, paper, first=first, total=total or sum(map(len, groups)))
+    html = render_template("marking-key.html.j2", **ctx)
+    meta = {"title": f"{key['title']}: marking key of {key['pack']}", METADATA_PACK: key["pack"]}
+    return eng.render(html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True)
+
+
+def _culprit(job: MarkJob) -> str:
+    """The student(s) whose block of a failed marking-key chunk cannot be laid out."""
+    from .marking import marking_context
+
+    for group in job.groups:
+        try:
+            render_template("marking-key.html.j2", **marking_context(_state["header"], [group], total=job.total))
+        except Exception:
+            return " and ".join(describe(v) for v in group[:3]) + (" and others" if len(group) > 3 else "")
+    return "variants " + ", ".join(g[0]["variant"] for g in job.groups)
+
+
+def _run(job: Job | MarkJob) -> Done:
+    if isinstance(job, MarkJob):
+        try:
+            mk, mk_pages = render_marking(
+                _state["header"], job.groups, _state["paper"], first=job.first, total=job.total
+            )
+            Path(job.path).write_bytes(mk)
+        except Exception as e:
+            raise RenderError(f"could not render the marking key of {_culprit(job)}: {type(e).__name__}: {e}") from None
+        return Done(job.index, 0, mk_pages, job.advance, marking=True)
     try:
-        ws_pages = 0
+        ws_pages = ak_pages = 0
         if job.worksheet is not None:
             ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"])
             Path(job.worksheet).write_bytes(ws)
-        ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
-        Path(job.key).write_bytes(ak)
+        if job.solution is not None:
+            ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
+            Path(job.solution).write_bytes(ak)
     except Exception as e:  # any failure becomes one line that names the student
         raise RenderError(f"could not render the PDFs of {job.who}: {type(e).__name__}: {e}") from None
-    return Done(job.index, ws_pages, ak_pages)
+    return Done(job.index, ws_pages, ak_pages, job.advance)
 
 
 def describe(variant: dict[str, Any]) -> str:
@@ -133,7 +187,7 @@ def _pool_context() -> Any:
 
 
 def run_jobs(
-    jobs_list: list[Job],
+    jobs_list: list[Job | MarkJob],
     header: dict[str, Any],
     paper: str,
     workers: int,
@@ -155,8 +209,8 @@ def run_jobs(
             done.append(_run(job))
             if on_done:
                 on_done(done[-1])
-            if progress:
-                progress(1)
+            if progress and done[-1].advance:
+                progress(done[-1].advance)
         return done
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=_pool_context(), initializer=_init, initargs=(header, paper)
@@ -175,14 +229,14 @@ def run_jobs(
                         ) from None
                     if on_done:
                         on_done(done[-1])
-                    if progress:
-                        progress(1)
+                    if progress and done[-1].advance:
+                        progress(done[-1].advance)
         except BaseException:
             for fut in pending:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    done.sort(key=lambda d: d.index)
+    done.sort(key=lambda d: (d.marking, d.index))
     return done
 
 
@@ -200,21 +254,23 @@ def render_pack(
     dest: Path,
     *,
     paper: str = "a4",
-    duplex: bool = False,
+    duplex: bool = True,
+    solutions: bool = False,
     key_per_student: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md)."""
+    """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md).
+
+    worksheets/<stem>.pdf, worksheets.pdf (``duplex``: each student starts on a new sheet),
+    answer-key.pdf (the marking key) and, with ``solutions`` (``key_per_student`` is its old
+    name), solutions/<stem>.pdf: each student's worked solution.
+    """
     _check(key, paper)
-    variants: list[dict[str, Any]] = key["variants"]
-    dest = Path(dest)
-    sheets_dir = dest / "worksheets"
-    sheets_dir.mkdir(parents=True, exist_ok=True)
-    stems = unique_stems(variants)
-    written = [sheets_dir / f"{stem}.pdf" for stem in stems]
-    written += _render_all(key, dest, stems, sheets_dir, paper, duplex, key_per_student, jobs, progress)
-    return written
+    return _render_all(
+        key, Path(dest), worksheets=True, marking=True, solutions=solutions or key_per_student,
+        paper=paper, duplex=duplex, jobs=jobs, progress=progress,
+    )  # fmt: skip
 
 
 def render_keys(
@@ -222,47 +278,62 @@ def render_keys(
     dest: Path,
     *,
     paper: str = "a4",
-    duplex: bool = False,
-    per_student: bool = False,
+    marking: bool = True,
+    solutions: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[Path, list[Path]]:
-    """Only the answer keys: ``dest/answer-key.pdf`` and, with per_student, ``dest/answer-keys/*.pdf``."""
+) -> list[Path]:
+    """Only the keys: ``dest/answer-key.pdf`` (the marking key) and/or ``dest/solutions/*.pdf``."""
     _check(key, paper)
-    dest = Path(dest)
-    stems = unique_stems(key["variants"])
-    paths = _render_all(key, dest, stems, None, paper, duplex, per_student, jobs, progress)
-    return paths[0], paths[1:]
+    return _render_all(
+        key, Path(dest), worksheets=False, marking=marking, solutions=solutions,
+        paper=paper, duplex=False, jobs=jobs, progress=progress,
+    )  # fmt: skip
 
 
 def _render_all(
     key: dict[str, Any],
     dest: Path,
-    stems: list[str],
-    sheets_dir: Path | None,
+    *,
+    worksheets: bool,
+    marking: bool,
+    solutions: bool,
     paper: str,
     duplex: bool,
-    key_per_student: bool,
     jobs: int | None,
     progress: Callable[[int], None] | None,
 ) -> list[Path]:
-    """Render and merge the print files; returns [worksheets.pdf,] answer-key.pdf[, per-variant keys]."""
+    """Render the documents asked for and merge the print files; returns every path written."""
+    from .fonts import warn_missing_glyphs
+    from .marking import CHUNK, group_variants
     from .merge import PrintFile
 
     variants: list[dict[str, Any]] = key["variants"]
-    keys_dir = dest / ("answer-keys" if key_per_student else PARTS_DIR)
-    keys_dir.mkdir(parents=True, exist_ok=True)
+    warn_missing_glyphs(variants)
+    stems = unique_stems(variants)
+    sheets_dir, solutions_dir, parts_dir = dest / "worksheets", dest / "solutions", dest / PARTS_DIR
+    for d, on in ((sheets_dir, worksheets), (solutions_dir, solutions), (parts_dir, marking)):
+        if on:
+            d.mkdir(parents=True, exist_ok=True)
     header = {k: v for k, v in key.items() if k != "variants"}
-    jobs_list = [
-        Job(
-            i,
-            describe(v),
-            v,
-            None if sheets_dir is None else str(sheets_dir / f"{stem}.pdf"),
-            str(keys_dir / f"{stem}.pdf"),
-        )
-        for i, (v, stem) in enumerate(zip(variants, stems, strict=True))
-    ]
+    per_student = worksheets or solutions
+    jobs_list: list[Job | MarkJob] = []
+    if marking:
+        groups = group_variants(variants)
+        chunks = [groups[i : i + CHUNK] for i in range(0, len(groups), CHUNK)]
+        for c, chunk in enumerate(chunks):
+            jobs_list.append(MarkJob(
+                c, chunk, str(parts_dir / f"{c:05d}.pdf"), first=c == 0, total=len(variants),
+                advance=0 if per_student else sum(len(g) for g in chunk),
+            ))  # fmt: skip
+    n_marks = len(jobs_list)
+    if per_student:
+        for i, (v, stem) in enumerate(zip(variants, stems, strict=True)):
+            jobs_list.append(Job(
+                i, describe(v), v,
+                str(sheets_dir / f"{stem}.pdf") if worksheets else None,
+                str(solutions_dir / f"{stem}.pdf") if solutions else None,
+            ))  # fmt: skip
     workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
 
     def bookmark(v: dict[str, Any]) -> str:
@@ -272,40 +343,48 @@ def _render_all(
     # The print files are written while the workers render: each part is appended as soon as
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.get("title", ""), key["pack"]
-    n = len(jobs_list)
-    sheets_file = None if sheets_dir is None else PrintFile(dest / "worksheets.pdf", count=n, duplex=duplex)
-    key_file = PrintFile(dest / "answer-key.pdf", count=n, duplex=duplex)
-    ready: dict[int, Done] = {}
-    merged = 0
+    sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
+    key_file = PrintFile(dest / "answer-key.pdf", count=n_marks) if marking else None
+    ready: dict[tuple[bool, int], Done] = {}
+    merged = {True: 0, False: 0}
 
     def merge_ready(d: Done) -> None:
-        nonlocal merged
-        ready[d.index] = d
-        while merged in ready:
-            job = jobs_list[merged]
-            del ready[merged]
-            if sheets_file is not None:
-                sheets_file.add(Path(str(job.worksheet)), bookmark(job.variant))
-            key_file.add(Path(job.key), bookmark(job.variant))
-            merged += 1
+        ready[(d.marking, d.index)] = d
+        for is_mark, out in ((True, key_file), (False, sheets_file)):
+            while (is_mark, merged[is_mark]) in ready:
+                i = merged[is_mark]
+                del ready[(is_mark, i)]
+                if out is not None and is_mark:
+                    mj = jobs_list[i]
+                    assert isinstance(mj, MarkJob)
+                    out.add(Path(mj.path), mj.groups[0][0]["variant"])
+                elif out is not None:
+                    job = jobs_list[n_marks + i]
+                    assert isinstance(job, Job)
+                    out.add(Path(str(job.worksheet)), bookmark(job.variant))
+                merged[is_mark] += 1
 
+    written: list[Path] = []
     try:
         run_jobs(jobs_list, header, paper, workers, progress, on_done=merge_ready)
-        written: list[Path] = []
         if sheets_file is not None:
             sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
                                f"/{METADATA_PACK}": pack})  # fmt: skip
             written.append(sheets_file.target)
-        key_file.close({"/Title": f"{title}: answer key of {pack}", "/Subject": "Answer keys of all variants",
-                        f"/{METADATA_PACK}": pack})  # fmt: skip
-        written.append(key_file.target)
+        if key_file is not None:
+            key_file.close({"/Title": f"{title}: marking key of {pack}",
+                            "/Subject": "Final answers and accepted ranges of every variant",
+                            f"/{METADATA_PACK}": pack})  # fmt: skip
+            written.append(key_file.target)
     except BaseException:
         for f in (sheets_file, key_file):
             if f is not None:
                 f.abort()
         raise
-    if key_per_student:
-        written += [Path(j.key) for j in jobs_list]
-    else:
-        shutil.rmtree(keys_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    if worksheets:
+        written += [sheets_dir / f"{stem}.pdf" for stem in stems]
+    if solutions:
+        written += [solutions_dir / f"{stem}.pdf" for stem in stems]
     return written

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..graph import weight_id
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
 from ..solve import problem_steps
@@ -104,27 +105,17 @@ def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
 
 
 # The worksheet's question head: the symbol already names the neuron or weight, so one short word
-# says what it is (the full label stays in the answer field's tooltip). Longest prefix first.
-SHORT_WORDS = (
-    ("grad_w_", "gradient"),
-    ("grad_b", "gradient"),
-    ("new_w_", "updated"),
-    ("new_b", "updated"),
-    ("dL_da_", "chain factor"),
-    ("dact_", "derivative"),
-    ("delta_", "delta"),
-    ("loss", "loss"),
-    ("z_", "net input"),
-    ("a_", "activation"),
-)
+# says what it is (the full label stays in the answer field's tooltip). By the key's quantity.kind.
+SHORT_WORDS = {
+    "grad_w": "gradient", "grad_b": "gradient", "new_w": "updated", "new_b": "updated",
+    "dL_da": "chain factor", "dact": "derivative", "delta": "delta", "loss": "loss",
+    "z": "net input", "a": "activation",
+}  # fmt: skip
 
 
-def short_word(answer_id: str, label: str) -> str:
-    """'grad_w_h1_1_h2_1' -> 'gradient': the word printed beside the symbol on the worksheet."""
-    for prefix, word in SHORT_WORDS:
-        if answer_id.startswith(prefix):
-            return word
-    return label
+def short_word(kind: str, label: str) -> str:
+    """'grad_w' -> 'gradient': the word printed beside the symbol on the worksheet."""
+    return SHORT_WORDS.get(kind, label)
 
 
 def _braced(text: str) -> str:
@@ -152,7 +143,7 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
         rows = []
         for j in range(layers[l]):
             to = neuron_name(layers, l, j + 1)
-            cells = [val(f"w_{s}_{to}") for s in sources]
+            cells = [val(weight_id(layers, l, j + 1, i + 1)) for i in range(len(sources))]
             rows.append({
                 "name": _name_tex(to),
                 "cells": cells,
@@ -209,7 +200,7 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
                     "field": _field_name(p, a["id"]),
                     "symbol": a["symbol"],
                     "label": a["label"],
-                    "word": short_word(a["id"], a["label"]),
+                    "word": short_word(a["quantity"]["kind"], a["label"]),
                 }
                 for a in answers
             ]
@@ -339,32 +330,28 @@ def _step(step: Step) -> dict[str, Any]:
     }
 
 
-def _accepted(a: dict[str, Any]) -> str:
-    acc = a["accepted"]
-    if acc["from"] == acc["to"] == a["rounded"]:
-        return ""
-    return f"{minus(acc['from'])} to {minus(acc['to'])}"
+def _adds_up(u: dict[str, Any]) -> bool:
+    """old − η×gradient = new with the printed numbers (the new value comes from the exact gradient)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(u["old"]) - Decimal(u["step"]) == Decimal(u["new"])
+    except (InvalidOperation, KeyError, TypeError):
+        return True
 
 
-def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+def _tolerance(text: str) -> Markup:
+    """The key's grading rule for print: no pointer to the repository's docs, e^−z as a superscript."""
+    text = re.sub(r"\s*See docs/\S+\.md\.?", "", text).strip()
+    return Markup(str(Markup.escape(text)).replace("e^−z", "e<sup>−z</sup>"))
+
+
+def key_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
+    from .marking import answers_table
+
     problems = []
     for p in variant["problems"]:
         worked = problem_steps(p, key["decimals"])
-        answers = [
-            {
-                "id": a["id"],
-                "symbol": a["symbol"],
-                "value": minus(a["rounded"]),
-                "accepted": _accepted(a),
-            }
-            for a in p["answers"]
-        ]
-        # three answers per row; two when long ids (deep networks) need the room
-        per_row = 3 if max(len(a["id"]) for a in answers) <= 13 else 2
-        # always read down the columns: the first third (or half) on the left, and so on
-        height = (len(answers) + per_row - 1) // per_row
-        columns = [answers[c * height : (c + 1) * height] for c in range(per_row)]
-        rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
         groups = []
         for group, title in GROUP_TITLES.items():
             steps = [_step(s) for s in worked if s.group == group]
@@ -377,25 +364,28 @@ def key_context(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
                 "gradient": minus(u["gradient"]),
                 "step": minus(u["step"]),
                 "new": minus(u["new"]),
+                "approx": not _adds_up(u),
                 "direction": DIRECTION[u["direction"]],
             }
             for u in p["updates"]
         ]
+        table = answers_table(p, paper, hand=True)
         problems.append({
             "number": p["number"],
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
-            "answer_rows": rows,
-            "per_row": per_row,
-            "any_range": any(a["accepted"] for a in answers),
+            "answers": table,
+            "any_range": table["has_range"],
+            "any_hand": table["has_hand"],
             "groups": groups,
             "updates": updates,
+            "any_approx": any(u["approx"] for u in updates),
             "eta": next((minus(g["value"]) for g in p["given"] if g["kind"] == "eta"), ""),
         })  # fmt: skip
     return {
         **_header(key, variant),
-        "doc_title": f"{key['title']}: answer key {variant['variant']}",
-        "tolerance": key.get("tolerance", {}).get("description", ""),
+        "doc_title": f"{key['title']} — worked solution {variant['variant']}",
+        "tolerance": _tolerance(key.get("tolerance", {}).get("description", "")),
         "created": _date(key.get("created", "")),
         "problems": problems,
         "multi": len(problems) > 1,

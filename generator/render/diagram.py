@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 from ..functions import activation
+from ..graph import weight_id
 from ..network import bias_name, neuron_name
 from ..numbers import fmt_given, minus
 
@@ -297,7 +298,7 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
         dense = layers[l - 1] * layers[l] >= 9
         for j in range(layers[l]):
             for i in range(layers[l - 1]):
-                wid = f"w_{neuron_name(lt, l - 1, i + 1)}_{neuron_name(lt, l, j + 1)}"
+                wid = weight_id(lt, l, j + 1, i + 1)
                 (x0, y0), (x1, y1) = pos[l - 1][i], pos[l][j]
                 text = value(wid, net["weights"][l - 1][j][i])
                 # about a third of the way from the source, staggered by target so that the labels
@@ -311,7 +312,7 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network" width="{width:.1f}pt" height="{height:.1f}pt" '
-        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="Exam Sans, Exam Math" role="img">',
+        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="Exam Sans, Exam Minus, Exam Math" role="img">',
         '<g stroke="#444" stroke-width="0.8">',
     ]
     for e in edges:

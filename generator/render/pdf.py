@@ -26,6 +26,7 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 STYLESHEETS = {
     "worksheet": ("base.css", "print.css", "worksheet.css"),
     "answer-key": ("base.css", "print.css", "answer-key.css"),
+    "marking-key": ("base.css", "print.css", "marking-key.css"),
 }
 HARFBUZZ_PACKAGE = "libharfbuzz-subset0"
 _warned = False

@@ -8,3 +8,4 @@ from . import batch, context, diagram, pdf, templating  # noqa: F401
 
 templating.environment().get_template("worksheet.html.j2")
 templating.environment().get_template("answer-key.html.j2")
+templating.environment().get_template("marking-key.html.j2")

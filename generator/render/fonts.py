@@ -1,0 +1,91 @@
+"""Which characters of the students' names no font can draw (they would print as empty boxes).
+
+The bundled Noto Sans covers Latin (with Vietnamese), Greek and Cyrillic; other scripts come
+from the system's fonts through fontconfig (Debian: fonts-noto-cjk for Chinese, Japanese and
+Korean, fonts-dejavu-core for Arabic and Hebrew). Before rendering, every name is checked
+against the bundled fonts and the charsets fontconfig reports, and each name with a character
+that no font has is named in one warning line.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from .templating import templates_dir
+
+FONT_PACKAGES = "fonts-noto-cjk fonts-dejavu-core"
+
+
+@cache
+def _bundled() -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    covered: set[int] = set()
+    for name in ("NotoSans-Regular.ttf", "NotoSansMath-Regular.ttf", "NotoSansMinus-Regular.ttf"):
+        covered.update(TTFont(str(templates_dir() / "fonts" / name), lazy=True).getBestCmap())
+    return frozenset(covered)
+
+
+def parse_charsets(text: str) -> list[tuple[int, int]]:
+    """fontconfig's '%{charset}' output ('20-7e a0 ...', one font a line) as (first, last) ranges."""
+    ranges = []
+    for token in text.split():
+        first, _, last = token.partition("-")
+        try:
+            ranges.append((int(first, 16), int(last or first, 16)))
+        except ValueError:
+            continue
+    return ranges
+
+
+@cache
+def _system() -> tuple[tuple[int, int], ...]:
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return ()
+    try:
+        out = subprocess.run([exe, "--format=%{charset}\\n"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    return tuple(parse_charsets(out))
+
+
+def drawable(ch: str) -> bool:
+    """True when the bundled fonts or an installed font has a glyph for ``ch`` (spaces and controls count)."""
+    cp = ord(ch)
+    if cp in _bundled() or ch.isspace() or not ch.isprintable() or 0x300 <= cp < 0x370 or 0x200B <= cp <= 0x200F:
+        return True
+    return any(a <= cp <= b for a, b in _system())
+
+
+def missing_glyphs(names: Iterable[tuple[str, str]]) -> list[str]:
+    """One warning per (who, text) whose text has a character no font can draw."""
+    warnings = []
+    for who, text in names:
+        missing = sorted({ch for ch in text if not drawable(ch)})
+        if missing:
+            chars = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing)
+            warnings.append(
+                f"Warning: no installed font has {chars} of {who}; it prints as an empty box. "
+                f"Install a font that has it (Debian: apt-get install {FONT_PACKAGES})."
+            )
+    return warnings
+
+
+def warn_missing_glyphs(variants: list[dict[str, Any]]) -> list[str]:
+    """Check every student's name (and id) and print the warnings to stderr; returns them."""
+    import sys
+
+    pairs = []
+    for v in variants:
+        student = v.get("student") or {}
+        name, sid = str(student.get("name") or ""), str(student.get("id") or "")
+        pairs.append((f"student {name} ({sid})" if sid else f"variant {v.get('variant')}", f"{name}{sid}"))
+    warnings = missing_glyphs(pairs)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    return warnings

@@ -1,0 +1,145 @@
+"""The marking key: per variant the final answers and their accepted ranges, compact.
+
+The class pack's ``answer-key.pdf`` is what a teacher marks with, so it holds only what
+marking needs: each variant starts with a band (its code and student), then its answers
+in columns that read down, each with the range of values that is correct. Variants with
+the same numbers (a preset pack) share one block whose band lists every code. Several
+variants are laid out in one document (a chunk), so small ones share a page; the worked
+solutions are a separate document per student (``--solutions``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..numbers import minus
+
+# Variants per marking-key document: small variants share pages within a chunk, and
+# chunks render in parallel and stream into the print file like worksheets do.
+CHUNK = 12
+
+# Column widths are estimated from the text, so no cell overflows into the margin. Advance
+# widths of Noto Sans in em: digits, minus, point and letters (on the wide side), in mm below.
+_EM = 25.4 / 72  # mm per pt
+_ID_PT, _VALUE_PT, _RANGE_PT = 7.0, 9.0, 7.0
+_NARROW = {" ": 0.26, ".": 0.27, "_": 0.46, "i": 0.26, "l": 0.26, "j": 0.26, "t": 0.35, "f": 0.34, "r": 0.4}
+_PAD = 1.6  # left + right padding of a cell
+_GAP = 2.5
+TEXT_WIDTH = {"a4": 210.0 - 32.0, "letter": 215.9 - 32.0}
+
+
+def _width(text: str, pt: float, bold: bool = False) -> float:
+    ems = sum(_NARROW.get(ch, 0.6) for ch in text) * (1.06 if bold else 1.0)
+    return ems * pt * _EM + _PAD
+
+
+def accepted_range(a: dict[str, Any]) -> str:
+    """'0.3566 to 0.3567', or '' when only the printed answer itself is accepted."""
+    acc = a["accepted"]
+    if acc["from"] == acc["to"] == a["rounded"]:
+        return ""
+    return f"{minus(acc['from'])} to {minus(acc['to'])}"
+
+
+def _signature(variant: dict[str, Any]) -> tuple[Any, ...]:
+    """Variants with equal signatures have the same questions and accepted answers."""
+    return tuple(
+        (a.get("id"), a.get("rounded"), str(a.get("accepted"))) for p in variant["problems"] for a in p["answers"]
+    )
+
+
+def _who(variant: dict[str, Any]) -> str:
+    student = variant.get("student") or {}
+    return " · ".join(str(s) for s in (student.get("name"), student.get("id")) if s)
+
+
+def answers_table(p: dict[str, Any], paper: str, *, hand: bool = False) -> dict[str, Any]:
+    """The answers of problem ``p`` in columns that read down, with widths that fit the text width.
+
+    ``hand`` adds the value a student gets who rounds every value from the start, where it
+    differs from the answer (the worked solution's rounding notes, in one column).
+    """
+    entries = [
+        {
+            "id": a["id"],
+            "value": minus(a["rounded"]),
+            "range": accepted_range(a),
+            "hand": minus(a["hand_rounded"]) if hand and a.get("hand_rounded", a["rounded"]) != a["rounded"] else "",
+        }
+        for a in p["answers"]
+    ]
+    w_id = max(_width(e["id"], _ID_PT) for e in entries)
+    w_value = max(_width(e["value"], _VALUE_PT, bold=True) for e in entries)
+    w_range = max((_width(e["range"], _RANGE_PT) for e in entries if e["range"]), default=0.0)
+    w_hand = max((_width(e["hand"], _RANGE_PT) for e in entries if e["hand"]), default=0.0)
+    if w_hand:
+        w_hand = max(w_hand, _width("rounded", _RANGE_PT))
+    group = w_id + w_value + w_range + w_hand
+    width = TEXT_WIDTH.get(paper, TEXT_WIDTH["a4"])
+    per_row = max(1, min(4, int((width + _GAP) // (group + _GAP))))
+    height = -(-len(entries) // per_row)
+    columns = [entries[c * height : (c + 1) * height] for c in range(per_row)]
+    rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
+    # the spare width goes to the gaps, so the groups stay apart and each cell keeps its size
+    gap = min(8.0, (width - per_row * group) / (per_row - 1)) if per_row > 1 else 0.0
+    return {
+        "number": p["number"],
+        "rows": rows,
+        "per_row": per_row,
+        "cols": {
+            "id": f"{w_id:.1f}mm",
+            "value": f"{w_value:.1f}mm",
+            "range": f"{w_range:.1f}mm",
+            "hand": f"{w_hand:.1f}mm",
+            "gap": f"{gap:.1f}mm",
+            "table": f"{per_row * group + (per_row - 1) * gap:.1f}mm",
+        },
+        "has_range": w_range > 0,
+        "has_hand": w_hand > 0,
+    }
+
+
+def group_variants(variants: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Variants with the same questions and accepted answers, grouped, in roster order."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for v in variants:
+        groups.setdefault(_signature(v), []).append(v)
+    return list(groups.values())
+
+
+# A block of equal variants lists their codes in its band up to this many; beyond, it says how many.
+LIST_CODES = 12
+
+
+def _block(group: list[dict[str, Any]], total: int, paper: str) -> dict[str, Any]:
+    first = group[0]
+    codes = [{"code": v["variant"], "who": _who(v)} for v in group]
+    if len(group) == 1:
+        summary = ""
+    elif len(group) == total:
+        summary = f"All {total} variants of this pack have these numbers."
+    else:
+        summary = f"{len(group)} variants have these numbers."
+    return {
+        "codes": codes if len(group) <= LIST_CODES else codes[:1],
+        "more": max(0, len(group) - LIST_CODES) if len(group) > LIST_CODES else 0,
+        "summary": summary,
+        "problems": [answers_table(p, paper) for p in first["problems"]],
+        "multi": len(first["problems"]) > 1,
+    }
+
+
+def marking_context(
+    key: dict[str, Any], groups: list[list[dict[str, Any]]], paper: str = "a4", *, first: bool = True, total: int
+) -> dict[str, Any]:
+    """The context of one marking-key document: some groups of the ``total`` variants (see group_variants)."""
+    return {
+        "title": key["title"],
+        "course": key.get("course") or "",
+        "pack": key["pack"],
+        "decimals": key["decimals"],
+        "doc_title": f"{key['title']} — marking key of {key['pack']}",
+        "first": first,
+        "blocks": [_block(g, total, paper) for g in groups],
+        "count": total,
+    }
