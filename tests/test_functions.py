@@ -109,7 +109,7 @@ def test_any_student_value_evaluates_without_an_exception(profile: str) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(WILD) | st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=60))
-def test_grading_wild_answers_never_raises_and_marks_them_wrong(values: list[float]) -> None:
+def test_grading_wild_answers_never_raises_and_never_marks_them_correct(values: list[float]) -> None:
     key = _standard_key()
     v = key["variants"][0]
     p = v["problems"][0]
@@ -121,7 +121,8 @@ def test_grading_wild_answers_never_raises_and_marks_them_wrong(values: list[flo
     for m in marks:
         x = entries[m.id].value if m.id in entries else None
         if x is not None and not (math.isfinite(x) and abs(x) < 100):
-            assert m.verdict == "wrong", (m.id, x, m.verdict)
+            # never correct; follow-through may credit a value carried on from the student's own one
+            assert m.verdict in ("wrong", "ecf"), (m.id, x, m.verdict)
 
 
 _KEY: dict[str, Any] = {}
@@ -145,13 +146,13 @@ def test_the_schema_names_exactly_the_registry() -> None:
 # --- leaky_relu, softmax + cce: against the numpy reference, finite differences and by hand ---
 
 
-@settings(max_examples=700, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(network_dicts(loss="cce"))
 def test_softmax_cce_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
 
 
-@settings(max_examples=700, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(network_dicts(hidden_act="leaky_relu"))
 def test_leaky_relu_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
@@ -227,3 +228,21 @@ def test_softmax_and_cce_refuse_other_places_with_one_line() -> None:
         assert "\n" not in str(e.value)
     with pytest.raises(SpecError, match="sum to 1"):
         Network.from_dict({**base, "activation": ["relu", "softmax"], "loss": "cce", "targets": [1.0, 1.0, 0.0]})
+
+
+def test_extra_softmax_derivative_is_diagnosed() -> None:
+    """A cce student who multiplies δ = a − y by a(1 − a) once more gets the mistake named."""
+    key = build_pack(load_builtin("profile", "multiclass"), pack="t", count=1, seed="2")
+    v = key["variants"][0]
+    p = v["problems"][0]
+    ids = [a["id"] for a in p["answers"]]
+    st_ = Structure(build_graph(Network.from_dict(p["network"])), tuple(ids), key["decimals"])
+    exact = {a["id"]: a["exact"] for a in p["answers"]}
+    entries = {aid: Entry(a["rounded"], float(a["rounded"]), "ok") for aid, a in zip(ids, p["answers"], strict=True)}
+    y = p["network"]["targets"][0]
+    a = exact["a_o1"]
+    wrong = round((a - y) * a * (1 - a), 4)
+    entries["delta_o1"] = Entry(str(wrong), wrong, "ok")
+    marks = {m.id: m for m in mark_submission(VariantKey(v, st_), entries)}
+    assert marks["delta_o1"].verdict == "wrong"
+    assert marks["delta_o1"].diagnosis == "extra_activation_derivative"
