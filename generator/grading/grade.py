@@ -77,7 +77,7 @@ def answer_id_key(name: str) -> str:
 
 
 class KeyIndex:
-    """Variants by normalised code, built once (find_variant is a scan; 10,000 lookups need a dict)."""
+    """Variants by normalised code, built once (10,000 lookups need a dict, not a scan)."""
 
     def __init__(self, key: Mapping[str, Any]) -> None:
         self.key = key
