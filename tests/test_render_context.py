@@ -161,10 +161,11 @@ def test_final_answers_always_read_down_the_columns() -> None:
     variant = {"variant": "AAA-BBB", "problems": [{**problem, "number": 1}]}
     ctx = key_context(key, variant)
     p = ctx["problems"][0]
-    rows, ids = p["answers"]["rows"], [a["id"] for a in problem["answers"]]
-    assert len(rows) > 20  # the case that used to read along the rows
-    columns = [[r[c]["id"] for r in rows if c < len(r)] for c in range(p["answers"]["per_row"])]
-    assert [i for col in columns for i in col] == ids
+    ids = [a["id"] for a in problem["answers"]]
+    assert len(p["answers"]["rows"]) > 20  # the case that used to read along the rows
+    per_row = p["answers"]["per_row"]
+    down = [r[c]["id"] for slab in p["answers"]["slabs"] for c in range(per_row) for r in slab if c < len(r)]
+    assert down == ids  # down the columns of each page-sized slab
 
 
 def test_worksheet_rows_have_short_words_and_room_that_fills_the_pages() -> None:

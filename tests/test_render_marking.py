@@ -139,3 +139,17 @@ def test_names_in_every_script_have_a_font_or_a_warning() -> None:
 def test_parse_charsets_reads_fontconfig_ranges(pairs: list[tuple[int, int]]) -> None:
     text = " ".join(f"{a:x}" if a == b else f"{a:x}-{b:x}" for a, b in pairs) + "\n junk-zz"
     assert parse_charsets(text) == pairs
+
+
+def test_a_long_variant_reads_down_within_page_sized_slabs() -> None:
+    from generator.render.marking import SLAB_ROWS, answers_table
+    from tests.test_render_context import max_problem
+
+    problem = {**max_problem(), "number": 1}
+    for paper in ("a4", "letter"):
+        t = answers_table(problem, paper)
+        assert t["long"]
+        ids = [a["id"] for a in problem["answers"]]
+        down = [r[c]["id"] for slab in t["slabs"] for c in range(t["per_row"]) for r in slab if c < len(r)]
+        assert down == ids
+        assert all(len(slab) <= SLAB_ROWS[paper] for slab in t["slabs"])
