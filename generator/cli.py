@@ -131,6 +131,7 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 )
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
+@click.option("--answer-sheet", is_flag=True, help="Also print scannable answer sheets (see 'backprop-exam scan').")
 @click.option("--force", is_flag=True, help="Replace an existing key and output folder of this pack.")
 @friendly
 def generate(**opts: Any) -> None:
@@ -164,10 +165,12 @@ def _register_optional() -> None:
     from .grading.command import grade
     from .lms.command import export
     from .render.command import key
+    from .scan.command import scan
 
     cli.add_command(key)
     cli.add_command(grade)
     cli.add_command(export)
+    cli.add_command(scan)
 
 
 _register_optional()

@@ -85,6 +85,10 @@ class Graph:
     def answer_nodes(self) -> list[Node]:
         return [n for n in self.nodes if not n.given]
 
+    def with_network(self, net: Network) -> Graph:
+        """The same nodes (shared) with the given values of ``net``, a network of the same structure."""
+        return Graph(net, self.nodes, self.by_id, {n.id: given_value(net, n) for n in self.nodes if n.given})
+
 
 def given_value(net: Network, node: Node) -> float:
     """The value of a given node (x, y, w, b, eta) in ``net``; any network of the same shape fits."""

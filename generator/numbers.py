@@ -40,5 +40,9 @@ def unit(decimals: int) -> float:
 
 
 def minus(s: str) -> str:
-    """A number as printed: the typographic minus (machine fields and the JSON keep ASCII '-')."""
+    """A number as printed: the typographic minus (machine fields and the JSON keep ASCII '-').
+
+    '-0.0583' -> '−0.0583', also inside ranges ('-0.4412 to -0.4409') and exponents. The one
+    place every printed number (steps, keys, diagrams, the terminal, the grader's PDFs) gets it.
+    """
     return s.replace("-", "\u2212")

@@ -49,47 +49,41 @@ class FloatMath:
     ln = staticmethod(math.log)
 
 
-def _parts(node: Node, v: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any, Sequence[Any], Sequence[Any]]:
-    """``v`` (in the order of node.inputs) split by role: weights, values, bias (or None), targets, args."""
-    nw, nv, nb, nt = len(node.weights), len(node.values), 1 if node.bias else 0, len(node.targets)
-    i = nw + nv
-    return v[:nw], v[nw:i], (v[i] if nb else None), v[i + nb : i + nb + nt], v[i + nb + nt :]
-
-
 def point(node: Node, v: Sequence[Num], M: Any, rnd: Rnd, n_out: int) -> Num:
-    """Value of ``node`` from its input values ``v`` (in the order of node.inputs)."""
+    """Value of ``node`` from its input values ``v`` (in the order of node.inputs: see graph.Node)."""
     op = node.op
-    W, A, b, Y, args = _parts(node, v)
     if op in ("affine", "backsum"):
+        n = len(node.weights)
         acc = M.zero
-        for w, a in zip(W, A, strict=True):
+        for w, a in zip(v[:n], v[n : 2 * n], strict=True):
             acc += rnd(w * a)
-        return acc + b if b is not None else acc
+        return acc + v[2 * n] if node.bias else acc
+    # every other op has only values and targets (loss, sum) or only args: ``v`` is them
     if op == "act":
-        k = node.own
-        return functions.activation(node.fn).value(args, k, M, rnd, node.param)
+        return functions.activation(node.fn).value(v, node.own, M, rnd, node.param)
     if op == "loss":
-        return functions.loss(node.fn).value(A, Y, M, rnd)
+        n = len(node.values)
+        return functions.loss(node.fn).value(v[:n], v[n:], M, rnd)
     if op == "dloss":
         d = functions.loss(node.fn).derivative
         if d is None:
             raise ValueError(f"loss {node.fn} has no separate derivative node")
-        return d(args[0], args[1], n_out, M)
+        return d(v[0], v[1], n_out, M)
     if op == "dact":
-        return functions.activation(node.fn).derivative(args[0] if args else M.zero, M, rnd, node.param)
+        return functions.activation(node.fn).derivative(v[0] if v else M.zero, M, rnd, node.param)
     if op == "mul":
-        return args[0] * args[1]
+        return v[0] * v[1]
     if op == "xent_delta":
-        return args[0] - args[1]
+        return v[0] - v[1]
     if op == "sum":
         acc = M.zero
-        for d in A:
+        for d in v:
             acc += d
         return acc
     if op == "copy":
-        return args[0]
+        return v[0]
     if op == "update":
-        return args[0] - rnd(args[1] * args[2])
+        return v[0] - rnd(v[1] * v[2])
     raise ValueError(f"unknown op {op}")
 
 
@@ -127,21 +121,23 @@ def interval(node: Node, v: Sequence[Interval], n_out: int, half: float = 0.0) -
     allowed to move by ``half`` (0: none). Every sensitivity to an inner rounding is at most 1
     except softmax's, whose rule bounds the rounded e^z itself."""
     op, fn = node.op, node.fn
-    W, A, b, Y, args = _parts(node, v)
     pad = half * roundings(node)
     if op in ("affine", "backsum"):
-        lo, hi = _sum([imul(w, a) for w, a in zip(W, A, strict=True)])
-        if b is not None:
-            lo, hi = lo + b[0], hi + b[1]
+        n = len(node.weights)
+        lo, hi = _sum([imul(w, a) for w, a in zip(v[:n], v[n : 2 * n], strict=True)])
+        if node.bias:
+            lo, hi = lo + v[2 * n][0], hi + v[2 * n][1]
         return lo - pad, hi + pad
+    # as in ``point``: the other ops have only values and targets, or only args
+    args = v
     if op == "act":
         k = node.own
         return functions.activation(fn).range(args, k, node.param, half)
     if op == "loss":
         lf = functions.loss(fn)
-        n = len(A)
+        n = len(node.values)
         terms = []
-        for a, y in zip(A, Y, strict=True):
+        for a, y in zip(v[:n], v[n:], strict=True):
             yk = (y[0] + y[1]) / 2  # targets are given, so points
 
             def term(x: float, yk: float = yk) -> float:
@@ -165,7 +161,7 @@ def interval(node: Node, v: Sequence[Interval], n_out: int, half: float = 0.0) -
     if op == "xent_delta":
         return args[0][0] - args[1][1], args[0][1] - args[1][0]
     if op == "sum":
-        return _sum(A)
+        return _sum(v)
     if op == "copy":
         return args[0][0], args[0][1]
     if op == "update":

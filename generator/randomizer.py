@@ -113,19 +113,28 @@ def degeneracy(graph: Graph, values: dict[str, float], asked: list[str], decimal
     return None
 
 
+# The graph's nodes depend only on the structure: built once per structure, shared by every draw.
+_SHAPES: dict[Structure, Graph] = {}
+
+
 def draw_variant(spec: Spec, st: Structure, seed: int, decimals: int) -> Solution:
     """The first non-degenerate draw from this seed; a clear error when none is found."""
     rng = Rng(seed)
     reasons: Counter[str] = Counter()
     if spec.fixed is not None:
         return solve(spec.fixed, decimals)
+    asked: list[str] | None = None
     for _ in range(MAX_TRIES):
         net = draw_network(spec, st, rng)
-        graph = build_graph(net)
+        shape = _SHAPES.get(st)
+        if shape is None:
+            shape = _SHAPES.setdefault(st, build_graph(net))
+        graph = shape.with_network(net)
         values = evaluate(graph, backend="float")
-        why = degeneracy(graph, values, asked_ids(graph, spec.ask), decimals)
+        asked = asked or asked_ids(graph, spec.ask)
+        why = degeneracy(graph, values, asked, decimals)
         if why is None:
-            return solve(net, decimals)
+            return solve(net, decimals, graph)
         reasons[why.split(" in ")[0] if why.startswith("rounding") else why] += 1
     top = ", ".join(f"{r} ({n}x)" for r, n in reasons.most_common(3))
     raise SpecError(

@@ -31,8 +31,9 @@ class Solution:
         return fmt(self.exact[node_id], self.decimals)
 
 
-def solve(net: Network, decimals: int = 4) -> Solution:
-    g = build_graph(net)
+def solve(net: Network, decimals: int = 4, graph: Graph | None = None) -> Solution:
+    """``graph``: the graph of ``net`` when already built (the randomizer's)."""
+    g = graph if graph is not None and graph.network is net else build_graph(net)
     return Solution(
         graph=g,
         decimals=decimals,
@@ -147,7 +148,7 @@ def worked_steps(sol: Solution, asked: set[str] | frozenset[str]) -> list[Step]:
             parts.append(f"exact arithmetic gives {st.result}; accepted: {acc['from']} to {acc['to']}.")
             text = "; ".join(parts)
             note = minus(text[0].upper() + text[1:])
-        out.append(replace(st, shown=shown if shown != st.result else "", note=note))
+        out.append(replace(st, shown=shown if shown != st.result else "", note=note) if note else st)
     return out
 
 

@@ -83,6 +83,7 @@ class Spec:
     grids: dict[str, Grid] = field(default_factory=dict)
     fixed: Network | None = None
     leaky_slope: float = DEFAULT_LEAKY_SLOPE  # all values given: every variant is this network
+    answer_sheet: list[str] | None = None  # [answer_sheet]: print one; [] every asked answer, else these ids
 
     @property
     def is_fixed(self) -> bool:
@@ -94,7 +95,7 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
     net = data.get("network")
     if not isinstance(net, dict):
         raise SpecError(f"spec {name} has no [network] table; add layers, activation, loss and bias")
-    unknown = set(data) - {"network", "values", "questions", "title", "description", "decimals"}
+    unknown = set(data) - {"network", "values", "questions", "title", "description", "decimals", "answer_sheet"}
     if unknown:
         raise SpecError(f"spec {name}: unknown section(s) {', '.join(sorted(unknown))}")
     if "layers" not in net:
@@ -131,6 +132,12 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
         decimals=decimals, title=str(data.get("title", "")), description=str(data.get("description", "")),
         leaky_slope=float(slope),
     )  # fmt: skip
+    sheet = data.get("answer_sheet")
+    if sheet is not None:
+        ids = sheet.get("ids", []) if isinstance(sheet, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise SpecError(f'spec {name}: [answer_sheet] takes ids = ["z_h1", ...] (or no ids: every answer)')
+        spec.answer_sheet = list(ids)
     given = [k for k in VALUE_KEYS if k in net]
     if given and len(given) < len(VALUE_KEYS) - (1 if bias == "none" else 0):
         missing = [k for k in VALUE_KEYS if k not in net and not (k == "biases" and bias == "none")]

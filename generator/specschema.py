@@ -74,6 +74,10 @@ class QuestionsTable(Table):
     decimals: Decimals | None = None
 
 
+class AnswerSheetTable(Table):
+    ids: list[str] = []  # answers on the scannable sheet; empty: every asked answer
+
+
 class SpecFile(Table):
     network: NetworkTable | None = None
     values: ValuesTable | None = None
@@ -81,12 +85,14 @@ class SpecFile(Table):
     title: str = ""
     description: str = ""
     decimals: Decimals | None = None
+    answer_sheet: AnswerSheetTable | None = None
 
 
 # Where an unknown key was found -> the table whose keys it should have been.
 _TABLES: list[tuple[re.Pattern[str], type[Table], str]] = [
     (re.compile(r"\$"), SpecFile, "the top level"),
     (re.compile(r"\$\.network"), NetworkTable, "[network]"),
+    (re.compile(r"\$\.answer_sheet"), AnswerSheetTable, "[answer_sheet]"),
     (re.compile(r"\$\.network\.activation"), ActivationChoices, "[network] activation"),
     (re.compile(r"\$\.values"), ValuesTable, "[values]"),
     (re.compile(r"\$\.values\.(\w+)"), GridTable, "[values] {name}"),

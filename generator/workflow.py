@@ -60,6 +60,7 @@ def generate_pack(
     no_pdf: bool,
     jobs: int | None,
     force: bool,
+    answer_sheet: bool = False,
     echo: Callable[[str], None] = print,
 ) -> str:
     """Build and write a whole pack; returns the closing report. Nothing is written on error."""
@@ -99,6 +100,15 @@ def generate_pack(
                     key, tmp, paper=paper, duplex=duplex, solutions=solutions, jobs=jobs,
                     progress=lambda k: bar.advance(task, k),
                 )  # fmt: skip
+                if answer_sheet or spec.answer_sheet is not None:
+                    from .render.context import unique_stems
+                    from .sheet.render import write_answer_sheets
+
+                    task = bar.add_task("Answer sheets", total=n)
+                    write_answer_sheets(
+                        key, tmp, unique_stems(key["variants"]), paper=paper, ids=spec.answer_sheet or None, jobs=jobs,
+                        progress=lambda k: bar.advance(task, k),
+                    )  # fmt: skip
             _swap_in(tmp, pack_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -121,6 +131,8 @@ def generate_pack(
         solved = [p for p in written if p.parent.name == "solutions"]
         if solved:
             lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
+        if (pack_dir / "answer-sheets.pdf").exists():
+            lines.append(f"  answer sheets {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
     return "\n".join(lines)
 
 

@@ -109,7 +109,7 @@ def test_any_student_value_evaluates_without_an_exception(profile: str) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(WILD) | st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=60))
-def test_grading_wild_answers_never_raises_and_marks_them_wrong(values: list[float]) -> None:
+def test_grading_wild_answers_never_raises_and_never_marks_them_correct(values: list[float]) -> None:
     key = _standard_key()
     v = key["variants"][0]
     p = v["problems"][0]
@@ -121,7 +121,8 @@ def test_grading_wild_answers_never_raises_and_marks_them_wrong(values: list[flo
     for m in marks:
         x = entries[m.id].value if m.id in entries else None
         if x is not None and not (math.isfinite(x) and abs(x) < 100):
-            assert m.verdict == "wrong", (m.id, x, m.verdict)
+            # never correct; follow-through may credit a value carried on from the student's own one
+            assert m.verdict in ("wrong", "ecf"), (m.id, x, m.verdict)
 
 
 _KEY: dict[str, Any] = {}
@@ -145,13 +146,13 @@ def test_the_schema_names_exactly_the_registry() -> None:
 # --- leaky_relu, softmax + cce: against the numpy reference, finite differences and by hand ---
 
 
-@settings(max_examples=700, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(network_dicts(loss="cce"))
 def test_softmax_cce_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
 
 
-@settings(max_examples=700, deadline=None, derandomize=True)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(network_dicts(hidden_act="leaky_relu"))
 def test_leaky_relu_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")

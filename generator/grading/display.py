@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-MINUS = "\u2212"  # the typographic minus, as in the worked steps
+from ..numbers import minus
+
+MINUS = "\u2212"  # the typographic minus, as in the worked steps (numbers.minus writes it)
 
 
-def minus(text: str) -> str:
-    """'-0.0583' -> '−0.0583', also inside ranges ('-0.4412 to -0.4409') and exponents."""
-    return text.replace("-", MINUS)
+__all__ = ["MINUS", "minus", "plural"]
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

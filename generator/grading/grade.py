@@ -135,6 +135,8 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
         entries: dict[str, Entry] = {}
         ambiguous_ids: list[str] = []
         for name, raw in sub.answers.items():
+            if name.startswith(("flag:", "scan:")):  # added by scan; its flagged answers are "?" (unreadable)
+                continue
             aid = resolved.get(name, "")
             if aid == "":
                 aid = resolved[name] = index.ids.get(answer_id_key(name))

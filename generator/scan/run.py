@@ -1,0 +1,170 @@
+"""``scan``: every page of every file read (in worker processes), gathered per student, written whole."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..answer_key import normalize_code
+from .marks import AnswerRead
+from .pages import PageResult, scan_page
+from .rasterise import RENDER_DPI, PageRef, RasterError, expand, pages_of
+
+
+@dataclass
+class ScanIssue:
+    file: str
+    page: str  # '' for the whole file
+    kind: str  # unidentified, other_pack, unknown_variant, duplicate, missing_page, no_corner_marks, ...
+    message: str
+
+
+@dataclass
+class SheetRead:
+    """One student's sheet: answers read from all its pages."""
+
+    variant: str
+    student_id: str
+    name: str
+    sources: list[str] = field(default_factory=list)
+    reads: dict[str, AnswerRead] = field(default_factory=dict)
+    crops: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class ScanResult:
+    answer_ids: list[str]
+    sheets: list[SheetRead]
+    issues: list[ScanIssue]
+    pages: int
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init(layout: Mapping[str, Any], dpi: int) -> None:
+    _worker["layout"], _worker["dpi"] = layout, dpi
+
+
+def _task(ref: PageRef) -> PageResult:
+    return scan_page(ref, _worker["layout"], _worker["dpi"])
+
+
+def _results(refs: list[PageRef], layout: Mapping[str, Any], dpi: int, jobs: int) -> Iterator[PageResult]:
+    """Page results in input order; a pool of ``jobs`` processes holds one page image each at most."""
+    if jobs <= 1 or len(refs) < 4:
+        _init(layout, dpi)
+        yield from (_task(r) for r in refs)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
+    with ctx.Pool(jobs, initializer=_init, initargs=(layout, dpi)) as pool:
+        yield from pool.imap(_task, refs, chunksize=2)
+
+
+def scan_files(
+    key: Mapping[str, Any],
+    layout: Mapping[str, Any],
+    paths: Iterable[str | Path],
+    *,
+    dpi: int = RENDER_DPI,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanResult:
+    """Read every page of ``paths`` against ``layout``; ``progress(done, total)`` after each page."""
+    import os
+
+    files, problems = expand(paths)
+    issues = [ScanIssue(p.split(":", 1)[0], "", "unreadable_file", p) for p in problems]
+    refs: list[PageRef] = []
+    for f in files:
+        try:
+            refs.extend(pages_of(f))
+        except RasterError as e:
+            issues.append(ScanIssue(str(f), "", "unreadable_file", str(e)))
+    variants = {normalize_code(v["variant"]): v for v in key["variants"]}
+    sheets: dict[str, SheetRead] = {}
+    seen: dict[tuple[str, int], str] = {}
+    all_pages = [p["page"] for p in layout["pages"]]
+    answer_ids = [a["id"] for p in layout["pages"] for a in p["answers"]]
+    workers = max(1, min(jobs or (os.cpu_count() or 1), 8))
+    for done, res in enumerate(_results(refs, layout, dpi, workers), start=1):
+        if progress:
+            progress(done, len(refs))
+        _gather(res, variants, sheets, seen, issues)
+    for sheet in sheets.values():
+        have = {int(s.rsplit("#", 1)[1]) for s in sheet.sources}
+        missing = [p for p in all_pages if p not in have]
+        if missing:
+            issues.append(ScanIssue("", "", "missing_page", (
+                f"variant {sheet.variant}{' (' + sheet.name + ')' if sheet.name else ''}: answer-sheet page "
+                f"{', '.join(map(str, missing))} not among the scans; its answers are left blank"
+            )))  # fmt: skip
+        sheet.sources = [s.rsplit("#", 1)[0] for s in sheet.sources]
+    order = {normalize_code(v["variant"]): i for i, v in enumerate(key["variants"])}
+    ordered = sorted(sheets.values(), key=lambda s: order[normalize_code(s.variant)])
+    return ScanResult(answer_ids, ordered, issues, len(refs))
+
+
+def _gather(
+    res: PageResult,
+    variants: Mapping[str, Mapping[str, Any]],
+    sheets: dict[str, SheetRead],
+    seen: dict[tuple[str, int], str],
+    issues: list[ScanIssue],
+) -> None:
+    file, page = res.ref.file, str(res.ref.index + 1)
+    if res.kind:
+        issues.append(ScanIssue(file, page, res.kind, res.message))
+        return
+    norm = normalize_code(res.variant)
+    v = variants.get(norm)
+    if v is None:
+        issues.append(ScanIssue(file, page, "unknown_variant", (
+            f"{res.ref.where}: variant {res.variant!r} is not in this answer key; is it another class's sheet?"
+        )))  # fmt: skip
+        return
+    first = seen.get((norm, res.page))
+    if first is not None:
+        sheet = sheets[norm]
+        same = all(sheet.reads[r.id].value == r.value and sheet.reads[r.id].flag == r.flag for r in res.reads)
+        issues.append(ScanIssue(file, page, "duplicate", (
+            f"{res.ref.where}: a second scan of variant {v['variant']} page {res.page} (first: {first}); "
+            + ("it reads the same, ignored" if same else "it reads DIFFERENTLY; the first counts, check which is right")
+        )))  # fmt: skip
+        return
+    seen[(norm, res.page)] = res.ref.where
+    student = v.get("student") or {}
+    sheet = sheets.setdefault(norm, SheetRead(v["variant"], str(student.get("id", "")), str(student.get("name", ""))))
+    sheet.sources.append(f"{res.ref.where}#{res.page}")
+    for r in res.reads:
+        sheet.reads[r.id] = r
+    sheet.crops.update(res.crops)
+
+
+def write_atomically(out: Path, force: bool, write: Callable[[Path], None]) -> None:
+    """Write the folder ``out`` whole or not at all: into a temporary sibling, then renamed."""
+    if out.exists() and any(out.iterdir()) and not force:
+        raise FileExistsError(f"{out} exists; pass --force to replace it or choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write(tmp)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
