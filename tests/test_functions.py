@@ -228,3 +228,21 @@ def test_softmax_and_cce_refuse_other_places_with_one_line() -> None:
         assert "\n" not in str(e.value)
     with pytest.raises(SpecError, match="sum to 1"):
         Network.from_dict({**base, "activation": ["relu", "softmax"], "loss": "cce", "targets": [1.0, 1.0, 0.0]})
+
+
+def test_extra_softmax_derivative_is_diagnosed() -> None:
+    """A cce student who multiplies δ = a − y by a(1 − a) once more gets the mistake named."""
+    key = build_pack(load_builtin("profile", "multiclass"), pack="t", count=1, seed="2")
+    v = key["variants"][0]
+    p = v["problems"][0]
+    ids = [a["id"] for a in p["answers"]]
+    st_ = Structure(build_graph(Network.from_dict(p["network"])), tuple(ids), key["decimals"])
+    exact = {a["id"]: a["exact"] for a in p["answers"]}
+    entries = {aid: Entry(a["rounded"], float(a["rounded"]), "ok") for aid, a in zip(ids, p["answers"], strict=True)}
+    y = p["network"]["targets"][0]
+    a = exact["a_o1"]
+    wrong = round((a - y) * a * (1 - a), 4)
+    entries["delta_o1"] = Entry(str(wrong), wrong, "ok")
+    marks = {m.id: m for m in mark_submission(VariantKey(v, st_), entries)}
+    assert marks["delta_o1"].verdict == "wrong"
+    assert marks["delta_o1"].diagnosis == "extra_activation_derivative"

@@ -256,11 +256,13 @@ SOFTMAX = Activation(
     caption="softmax",
     reads="",
     value=_softmax,
-    derivative=lambda v, M, rnd, p: M.one,  # never in the graph: with cce, δ = a − y
+    # ∂a_k/∂z_k = a_k(1 − a_k), from a: never in the graph (with cce, δ = a − y), only in the
+    # mistake rule that multiplies it in once more
+    derivative=lambda a, M, rnd, p: a * (M.one - a),
     rounds=1,
     derivative_rounds=0,
     range=_softmax_range,
-    derivative_range=lambda iv, p: (1.0, 1.0),
+    derivative_range=lambda iv, p: value_range(lambda a: a * (1 - a), iv, (0.5,)),
     degenerate=_sat(*SOFTMAX_RANGE, "saturated softmax"),
     formula=_softmax_formula,
     derivative_formula=lambda s, v, p: ([], []),

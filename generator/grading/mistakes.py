@@ -83,7 +83,8 @@ def _extra_dact(n: Node, g: Graph) -> list[Node] | None:
     if n.op != "xent_delta" or not _applies(n, "extra_activation_derivative"):
         return None
     inner = replace(n, id=f"~{n.id}")
-    d = Node(f"~dact:{n.id}", "dact", "dact", n.args[:1], fn="sigmoid")  # a(1 − a), for softmax too
+    out = functions.loss(n.fn).output  # sigmoid or softmax: f′ on the diagonal is a(1 − a) for both
+    d = Node(f"~dact:{n.id}", "dact", "dact", n.args[:1], fn=out)
     return [_op(n, "mul", (inner.id, d.id)), inner, d]
 
 
@@ -231,7 +232,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "extra_activation_derivative",
         "extra activation derivative",
-        "With sigmoid and cross-entropy the output delta is simply a_o − y; this answer multiplies by σ′ once more.",
+        "With sigmoid (or softmax) outputs and cross-entropy the output delta is simply a_o − y; "
+        "this answer multiplies by a_o(1 − a_o) once more.",
         _all(_extra_dact),
     ),
     Rule(
