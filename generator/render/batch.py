@@ -91,12 +91,24 @@ def _meta(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, str]:
     return meta
 
 
+DECIMAL_COMMA = "decimal_comma"  # a render option in the key header passed to the workers (never in the JSON)
+
+
+def _numbers(key: dict[str, Any], html: str) -> str:
+    """Numbers with a decimal comma when the pack is rendered with --decimal-comma."""
+    if key.get(DECIMAL_COMMA):
+        from .numberstyle import decimal_comma
+
+        return decimal_comma(html)
+    return html
+
+
 def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
     """(PDF, pages) of one variant's fillable worksheet, in this process."""
     from .pdf import engine
 
     eng = engine()
-    html = render_template("worksheet.html.j2", **worksheet_context(key, variant, paper))
+    html = _numbers(key, render_template("worksheet.html.j2", **worksheet_context(key, variant, paper)))
     return eng.render(
         html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True
     )
@@ -107,7 +119,7 @@ def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tupl
     from .pdf import engine
 
     eng = engine()
-    html = render_template("answer-key.html.j2", **key_context(key, variant, paper))
+    html = _numbers(key, render_template("answer-key.html.j2", **key_context(key, variant, paper)))
     return eng.render(html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True)
 
 
@@ -120,7 +132,7 @@ def render_marking(
 
     eng = engine()
     ctx = marking_context(key, groups, paper, first=first, total=total or sum(map(len, groups)))
-    html = render_template("marking-key.html.j2", **ctx)
+    html = _numbers(key, render_template("marking-key.html.j2", **ctx))
     meta = {"title": f"{key['title']}: marking key of {key['pack']}", METADATA_PACK: key["pack"]}
     return eng.render(html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True)
 
@@ -257,6 +269,7 @@ def render_pack(
     duplex: bool = True,
     solutions: bool = False,
     key_per_student: bool = False,
+    decimal_comma: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
@@ -269,7 +282,7 @@ def render_pack(
     _check(key, paper)
     return _render_all(
         key, Path(dest), worksheets=True, marking=True, solutions=solutions or key_per_student,
-        paper=paper, duplex=duplex, jobs=jobs, progress=progress,
+        paper=paper, duplex=duplex, jobs=jobs, progress=progress, decimal_comma=decimal_comma,
     )  # fmt: skip
 
 
@@ -280,6 +293,7 @@ def render_keys(
     paper: str = "a4",
     marking: bool = True,
     solutions: bool = False,
+    decimal_comma: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
@@ -287,7 +301,7 @@ def render_keys(
     _check(key, paper)
     return _render_all(
         key, Path(dest), worksheets=False, marking=marking, solutions=solutions,
-        paper=paper, duplex=False, jobs=jobs, progress=progress,
+        paper=paper, duplex=False, jobs=jobs, progress=progress, decimal_comma=decimal_comma,
     )  # fmt: skip
 
 
@@ -302,6 +316,7 @@ def _render_all(
     duplex: bool,
     jobs: int | None,
     progress: Callable[[int], None] | None,
+    decimal_comma: bool = False,
 ) -> list[Path]:
     """Render the documents asked for and merge the print files; returns every path written."""
     from .fonts import warn_missing_glyphs
@@ -316,6 +331,7 @@ def _render_all(
         if on:
             d.mkdir(parents=True, exist_ok=True)
     header = {k: v for k, v in key.items() if k != "variants"}
+    header[DECIMAL_COMMA] = decimal_comma
     per_student = worksheets or solutions
     jobs_list: list[Job | MarkJob] = []
     if marking:

@@ -26,11 +26,19 @@ import click
     is_flag=True,
     help="Write each student's worked solution (one PDF per student) instead of the marking key.",
 )
+@click.option("--decimal-comma", is_flag=True, help="Print every number with a decimal comma (0,5450).")
 @click.option("--duplex", is_flag=True, hidden=True)  # kept for old scripts: every worked solution is its own PDF
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--force", is_flag=True, help="Replace existing PDFs.")
 def key(
-    key_file: str, out: str | None, paper: str, solutions: bool, duplex: bool, jobs: int | None, force: bool
+    key_file: str,
+    out: str | None,
+    paper: str,
+    solutions: bool,
+    decimal_comma: bool,
+    duplex: bool,
+    jobs: int | None,
+    force: bool,
 ) -> None:
     """Print the marking key of a pack again, or the students' worked solutions, from its answer-key JSON alone.
 
@@ -44,10 +52,12 @@ def key(
     """
     from ..cli import friendly
 
-    friendly(_key)(key_file, out, paper, solutions, jobs, force)
+    friendly(_key)(key_file, out, paper, solutions, decimal_comma, jobs, force)
 
 
-def _key(key_file: str, out: str | None, paper: str, solutions: bool, jobs: int | None, force: bool) -> None:
+def _key(
+    key_file: str, out: str | None, paper: str, solutions: bool, decimal_comma: bool, jobs: int | None, force: bool
+) -> None:
     from ..answer_key import atomic_write, read_key
     from ..workflow import progress_bar
     from .batch import render_keys
@@ -73,7 +83,8 @@ def _key(key_file: str, out: str | None, paper: str, solutions: bool, jobs: int 
         with progress_bar() as bar:
             task = bar.add_task("Worked solutions" if solutions else "Marking key", total=n)
             render_keys(
-                data, tmp, paper=paper, marking=not solutions, solutions=solutions, jobs=jobs,
+                data, tmp, paper=paper, marking=not solutions, solutions=solutions,
+                decimal_comma=decimal_comma, jobs=jobs,
                 progress=lambda k: bar.advance(task, k),
             )  # fmt: skip
         if solutions:
