@@ -130,6 +130,7 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
     help="Also write each student's worked solution: solutions/<student>.pdf.",
 )
 @click.option("--decimal-comma", is_flag=True, help="Print every number with a decimal comma (0,5450).")
+@click.option("--tagged", is_flag=True, help="Tagged PDF/UA-1 for screen readers (about 0-10 % slower).")
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--answer-sheet", is_flag=True, help="Also print scannable answer sheets (see 'backprop-exam scan').")

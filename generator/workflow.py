@@ -58,6 +58,7 @@ def generate_pack(
     duplex: bool,
     solutions: bool,
     decimal_comma: bool,
+    tagged: bool,
     no_pdf: bool,
     jobs: int | None,
     force: bool,
@@ -98,7 +99,8 @@ def generate_pack(
             with progress_bar() as bar:
                 task = bar.add_task("Rendering PDFs", total=n)
                 render_pack(
-                    key, tmp, paper=paper, duplex=duplex, solutions=solutions, decimal_comma=decimal_comma, jobs=jobs,
+                    key, tmp, paper=paper, duplex=duplex, solutions=solutions, decimal_comma=decimal_comma,
+                    tagged=tagged, jobs=jobs,
                     progress=lambda k: bar.advance(task, k),
                 )  # fmt: skip
                 if answer_sheet or spec.answer_sheet is not None:

@@ -44,3 +44,19 @@ def test_a_worksheet_and_a_marking_key_print_commas() -> None:
     assert not re.search(r"\d\.\d", text)
     for g in v["problems"][0]["given"]:
         assert g["value"].replace(".", ",").replace("-", "−") in text
+
+
+def test_tagged_worksheet_is_a_tagged_pdf(tmp_path: object) -> None:
+    import io
+
+    import pypdf
+
+    from generator.pack import build_pack
+    from generator.render.batch import TAGGED, render_worksheet
+    from generator.spec import load_builtin
+
+    key = build_pack(load_builtin("profile", "easy"), pack="t", count=1, seed="1")
+    pdf, _ = render_worksheet({**key, TAGGED: True}, key["variants"][0], "a4")
+    root = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"]
+    assert "/StructTreeRoot" in root

@@ -91,7 +91,9 @@ def _meta(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, str]:
     return meta
 
 
-DECIMAL_COMMA = "decimal_comma"  # a render option in the key header passed to the workers (never in the JSON)
+# render options in the key header passed to the workers (never in the JSON)
+DECIMAL_COMMA = "decimal_comma"
+TAGGED = "tagged_pdf"
 
 
 def _numbers(key: dict[str, Any], html: str) -> str:
@@ -110,7 +112,12 @@ def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -
     eng = engine()
     html = _numbers(key, render_template("worksheet.html.j2", **worksheet_context(key, variant, paper)))
     return eng.render(
-        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True
+        html,
+        stylesheets=eng.stylesheets("worksheet", paper),
+        forms=True,
+        metadata=_meta(key, variant),
+        xml=True,
+        tagged=bool(key.get(TAGGED)),
     )
 
 
@@ -120,7 +127,13 @@ def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tupl
 
     eng = engine()
     html = _numbers(key, render_template("answer-key.html.j2", **key_context(key, variant, paper)))
-    return eng.render(html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True)
+    return eng.render(
+        html,
+        stylesheets=eng.stylesheets("answer-key", paper),
+        metadata=_meta(key, variant),
+        xml=True,
+        tagged=bool(key.get(TAGGED)),
+    )
 
 
 def render_marking(
@@ -134,7 +147,9 @@ def render_marking(
     ctx = marking_context(key, groups, paper, first=first, total=total or sum(map(len, groups)))
     html = _numbers(key, render_template("marking-key.html.j2", **ctx))
     meta = {"title": f"{key['title']}: marking key of {key['pack']}", METADATA_PACK: key["pack"]}
-    return eng.render(html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True)
+    return eng.render(
+        html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True, tagged=bool(key.get(TAGGED))
+    )
 
 
 def _culprit(job: MarkJob) -> str:
@@ -270,6 +285,7 @@ def render_pack(
     solutions: bool = False,
     key_per_student: bool = False,
     decimal_comma: bool = False,
+    tagged: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
@@ -283,6 +299,7 @@ def render_pack(
     return _render_all(
         key, Path(dest), worksheets=True, marking=True, solutions=solutions or key_per_student,
         paper=paper, duplex=duplex, jobs=jobs, progress=progress, decimal_comma=decimal_comma,
+        tagged=tagged,
     )  # fmt: skip
 
 
@@ -294,6 +311,7 @@ def render_keys(
     marking: bool = True,
     solutions: bool = False,
     decimal_comma: bool = False,
+    tagged: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
@@ -302,6 +320,7 @@ def render_keys(
     return _render_all(
         key, Path(dest), worksheets=False, marking=marking, solutions=solutions,
         paper=paper, duplex=False, jobs=jobs, progress=progress, decimal_comma=decimal_comma,
+        tagged=tagged,
     )  # fmt: skip
 
 
@@ -317,6 +336,7 @@ def _render_all(
     jobs: int | None,
     progress: Callable[[int], None] | None,
     decimal_comma: bool = False,
+    tagged: bool = False,
 ) -> list[Path]:
     """Render the documents asked for and merge the print files; returns every path written."""
     from .fonts import warn_missing_glyphs
@@ -332,6 +352,7 @@ def _render_all(
             d.mkdir(parents=True, exist_ok=True)
     header = {k: v for k, v in key.items() if k != "variants"}
     header[DECIMAL_COMMA] = decimal_comma
+    header[TAGGED] = tagged
     per_student = worksheets or solutions
     jobs_list: list[Job | MarkJob] = []
     if marking:
