@@ -50,10 +50,14 @@ def render(key: dict[str, Any], tmp: Path, paper: str) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-@pytest.mark.parametrize(("profile", "paper"), [("deep", "a4"), ("standard", "letter"), ("hard", "a4")])
-def test_nothing_in_the_margins_and_one_page_per_variant(profile: str, paper: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kind", "profile", "paper"),
+    [("profile", "deep", "a4"), ("profile", "standard", "letter"), ("profile", "hard", "a4"),
+     ("preset", "ref-2-2-2-shared", "letter")],  # the preset's band lists every code: it must wrap
+)  # fmt: skip
+def test_nothing_in_the_margins_and_one_page_per_variant(kind: str, profile: str, paper: str, tmp_path: Path) -> None:
     students = [Student(f"s{i}", n) for i, n in enumerate(NAMES)]
-    key = build_pack(load_builtin("profile", profile), pack="m", students=students, seed="7")
+    key = build_pack(load_builtin(kind, profile), pack="m", students=students, seed="7")
     path = render(key, tmp_path, paper)
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) <= len(students)  # at most a page per variant
