@@ -329,3 +329,30 @@ def test_grade_fails_only_when_nothing_could_be_graded(tmp_path: Path, monkeypat
     assert r.exit_code == 2
     assert "Traceback" not in r.output
     assert "nested too deeply" in r.output
+
+
+def test_error_lines_never_carry_escape_sequences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    k = write_key(tmp_path)
+    bad = "\x1b]0;owned\x07\x1b[2J.json"
+    Path(bad).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["grade", str(k), bad, "--out", "g", "--no-pdf"])
+    assert r.exit_code == 2
+    assert "\x1b" not in r.output
+    assert "\x07" not in r.output
+    assert r.output.count("\n") == 1
+
+
+def test_grade_with_markup_and_escapes_in_names_and_headers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    k = write_key(tmp_path)
+    Path("m.csv").write_text(
+        f"variant,name,z_h1,[/bold]\n{code(0)},[link=file:///etc/passwd]Ann[/link],0.3,1\n"
+        f"{code(1)},\x1b[2JBob\x1b]0;pwn\x07,0.5,2\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(cli, ["grade", str(k), "m.csv", "--out", "g", "--no-pdf"])
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output
+    assert "[link=file:" in r.output  # as written (the name cell wraps)
+    assert "[/bold]" in r.output

@@ -7,7 +7,6 @@ Answers against the key with verdict and diagnosis, then the worked step of each
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +21,6 @@ from .mistakes import explain, label
 VERDICT_LABELS = {
     CORRECT: "correct", ECF: "follow-through", WRONG: "wrong", BLANK: "blank", UNREADABLE: "unreadable",
 }  # fmt: skip
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def grid_range(iv: Interval, decimals: int) -> str:
@@ -34,12 +32,6 @@ def grid_range(iv: Interval, decimals: int) -> str:
         return fmt((lo + hi) / 2, decimals)
     a, b = fmt(first * u, decimals), fmt(last * u, decimals)
     return a if a == b else f"{a} to {b}"
-
-
-def file_stem(g: Graded) -> str:
-    """feedback/<student>.pdf: the student id when known, else the variant code; safe on every OS."""
-    stem = _UNSAFE.sub("_", g.student_id).strip("._") if g.student_id else ""
-    return stem or g.code
 
 
 def ecf_words(credit: float) -> str:
