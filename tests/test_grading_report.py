@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 
+from generator.grading import Submission, grade_key
+from generator.grading.feedback import feedback_context, inline, prose_math
+from generator.grading.grade import Grading
 from generator.grading.items import grading_items, item_statistics
 from generator.grading.report import BAR_STYLES, chart_label, question_plot, report_context
+from generator.grading.run import feedback_pdf
+from generator.pack import build_pack
+from generator.spec import load_builtin
 from tests.test_grading_display import graded_one
 
 # A tiny class, worked by hand: four students, items A B C D (1 point each).
@@ -86,3 +94,47 @@ def test_chart_labels_use_the_tables_symbols() -> None:
     assert "NotoSansMath-Regular" in fonts  # the symbols' letters, as in the tables
     assert all(f.startswith("NotoSans") for f in fonts), fonts
     assert "z_h1" not in svg
+
+
+def _graded(change: Callable[[str, str], str]) -> Grading:
+    """The reference network, one student whose answers are the key's, each passed through ``change``."""
+    key = build_pack(load_builtin("preset", "ref-2-2-2-shared"), pack="ref", count=1, seed="1")
+    v = key["variants"][0]
+    answers: dict[str, object] = {a["id"]: change(a["id"], a["rounded"]) for a in v["problems"][0]["answers"]}
+    return grade_key(key, [Submission("t", "t.csv", v["variant"], "s1", "李小龍", answers)])
+
+
+def test_a_student_with_only_blanks_and_unreadable_answers_is_not_told_your_mistakes() -> None:
+    g = _graded(lambda i, _: "??" if i.startswith("z") else "").graded[0]
+    ctx = feedback_context(g, _graded(lambda i, _: "").key, 1.0)
+    assert ctx["mistakes"]
+    assert "mistake" not in ctx["mistakes_heading"].lower()
+    assert ctx["mistakes_heading"] == "The steps you left blank or we could not read"
+    g2 = _graded(lambda i, x: "").graded[0]
+    assert feedback_context(g2, _graded(lambda i, _: "").key, 1.0)["mistakes_heading"] == "The steps you left blank"
+
+
+def test_diagnosis_is_typeset_in_the_steps_notation() -> None:
+    html = str(prose_math("y − a_o instead of a_o − y in ∂L/∂a_o (or a δ flipped)."))
+    assert "a_o" not in html
+    assert html.count("<sub>o</sub>") == 3
+    assert "\U0001d622" in html  # the math italic a of the steps
+    assert "(or a " in html  # the article stays a word
+    assert str(prose_math("<b>")) == "&lt;b&gt;"
+
+
+def test_fractions_are_set_inline_in_table_rows() -> None:
+    assert inline("\\frac{∂L}{∂w_{h1→o1}}") == "∂L/∂w_{h1→o1}"
+    assert inline("w_{x1→h1}^{new}") == "w_{x1→h1}^{new}"
+
+
+@pytest.mark.pdf
+def test_a_perfect_students_feedback_is_one_page() -> None:
+    from pypdf import PdfReader
+
+    grading = _graded(lambda _, x: x)  # 41 answers, all correct
+    g = grading.graded[0]
+    pdf = feedback_pdf(feedback_context(g, grading.key, 1.0))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert "No mistakes" in (reader.pages[0].extract_text() or "")

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from ..mathtext import Node, _parse, _text_html
 from .display import plural
-from .feedback import VERDICT_LABELS, ecf_words
+from .feedback import VERDICT_LABELS, ecf_words, inline, prose_math
 from .grade import Graded, Grading
 from .gradebook import percent, points
 from .items import grading_items
@@ -215,7 +215,7 @@ def report_context(grading: Grading) -> dict[str, Any]:
         c = per_q[i]
         it = items[i]
         questions.append({
-            "id": i, "symbol": answers[i]["symbol"] if i in answers else i,
+            "id": i, "symbol": inline(answers[i]["symbol"]) if i in answers else i,
             "correct": percent(100.0 * c[CORRECT] / n), "ecf": percent(100.0 * c[ECF] / n),
             "wrong": percent(100.0 * c[WRONG] / n), "missing": percent(100.0 * (c[BLANK] + c[UNREADABLE]) / n),
             "facility": f"{it.facility:.2f}",
@@ -224,7 +224,7 @@ def report_context(grading: Grading) -> dict[str, Any]:
             "mistake_count": it.mistake_count,
         })  # fmt: skip
     mistakes = [
-        {"code": code, "label": label(code), "words": explain(code), "count": count,
+        {"code": code, "label": label(code), "words": prose_math(explain(code)), "count": count,
          "students": len(diag_students[code]),
          "questions": ", ".join(q for q, _ in diag_questions[code].most_common(3))}
         for code, count in diag_total.most_common()
