@@ -140,15 +140,6 @@ def read_key(path: str | Path, part: str = "all") -> dict[str, Any]:
     return key
 
 
-def find_variant(key: dict[str, Any], code: str) -> dict[str, Any] | None:
-    norm = normalize_code(code)
-    for v in key["variants"]:
-        if normalize_code(v["variant"]) == norm:
-            found: dict[str, Any] = v
-            return found
-    return None
-
-
 def normalize_code(code: str) -> str:
     """Codes are read case-insensitively and without separators (K7M-2QX == k7m2qx)."""
     return "".join(ch for ch in code.upper() if ch.isalnum())

@@ -4,45 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 
 from . import __version__
-from .network import SpecError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr, no traceback, a non-zero exit; names and paths quoted in it lose control characters."""
-    from .terminal import plain
-
-    click.echo(f"Error: {plain(message)}", err=True)
-    sys.exit(code)
+from .clickbase import Group
+from .errors import UserError
+from .grading.command import grade
+from .lms.command import export
+from .render.command import key
+from .scan.command import scan
 
 
-def friendly(fn: F) -> F:
-    """Turn the library's expected errors into one-line messages with exit code 2."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SpecError as e:
-            fail(str(e))
-        except FileExistsError as e:
-            fail(str(e))
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-            fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="backprop-exam")
 def cli() -> None:
     """Backpropagation exam worksheets, worked answer keys and a fair grader.
@@ -79,7 +54,6 @@ def presets() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the answer-key problem record as JSON.")
 @click.option("--seed", default="0", show_default=True, help="Seed for drawing a randomized spec.")
-@friendly
 def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
     """Print the full worked solution of SPEC (a TOML network spec, a preset or a profile).
 
@@ -134,8 +108,9 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--answer-sheet", is_flag=True, help="Also print scannable answer sheets (see 'backprop-exam scan').")
-@click.option("--force", is_flag=True, help="Replace an existing key and output folder of this pack.")
-@friendly
+@click.option(
+    "--force", is_flag=True, help="Replace this pack's key and output folder (only files backprop-exam wrote)."
+)
 def generate(**opts: Any) -> None:
     """Generate a class pack: worksheets, the marking key PDF and the answer-key JSON.
 
@@ -149,33 +124,41 @@ def generate(**opts: Any) -> None:
       backprop-exam generate --roster class.csv --profile hard --pack midterm --course "NN 101"
       backprop-exam generate --spec exam.toml --roster class.csv --pack final --no-pdf
     """
-    from .workflow import generate_pack
+    from dataclasses import replace
+    from pathlib import Path
+
+    from .pack import read_roster
+    from .progress import StageBars
+    from .workflow import PackOptions, generate_pack, load_source, report
+    from .writers import OutputOptions
 
     if opts["count"] is None and opts["roster"] is None:
         opts["count"] = 30
-    chosen = [k for k in ("profile", "spec_file", "preset") if opts[k]]
-    if len(chosen) > 1:
-        fail("give only one of --profile, --spec and --preset")
+    if len([k for k in ("profile", "spec_file", "preset") if opts[k]]) > 1:
+        raise UserError("give only one of --profile, --spec and --preset")
     if opts["count"] is not None and opts["roster"] is not None:
-        fail("give either --count or --roster, not both")
-    report = generate_pack(**opts, echo=click.echo)
-    click.echo(report)
+        raise UserError("give either --count or --roster, not both")
+    options = PackOptions(
+        pack=opts["pack"], keys_dir=Path(opts["keys_dir"]), out_dir=Path(opts["out_dir"]), seed=opts["seed"],
+        secret=opts["secret"], decimals=opts["decimals"], title=opts["title"], course=opts["course"],
+        pdf=not opts["no_pdf"], force=opts["force"],
+    )  # fmt: skip
+    spec = load_source(opts["profile"], opts["spec_file"], opts["preset"])
+    sheet = opts["answer_sheet"] or spec.answer_sheet is not None
+    options = replace(options, output=OutputOptions(
+        paper=opts["paper"], duplex=opts["duplex"], solutions=opts["solutions"], jobs=opts["jobs"],
+        answer_sheet=sheet, answer_sheet_ids=tuple(spec.answer_sheet) if spec.answer_sheet else None,
+    ))  # fmt: skip
+    students = read_roster(opts["roster"]) if opts["roster"] else None
+    with StageBars() as bars:
+        result = generate_pack(spec, options, students=students, count=opts["count"], progress=bars)
+    click.echo(report(result, spec.name, options))
 
 
-def _register_optional() -> None:
-    """Commands that live beside their library (render: key; grading: grade)."""
-    from .grading.command import grade
-    from .lms.command import export
-    from .render.command import key
-    from .scan.command import scan
-
-    cli.add_command(key)
-    cli.add_command(grade)
-    cli.add_command(export)
-    cli.add_command(scan)
-
-
-_register_optional()
+cli.add_command(key)
+cli.add_command(grade)
+cli.add_command(export)
+cli.add_command(scan)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import functions
+from .errors import UserError
 from .functions import DEFAULT_LEAKY_SLOPE
 
 ACTIVATIONS = functions.ACTIVATIONS
@@ -16,7 +17,7 @@ BIASES = ("none", "shared", "per_neuron")
 MAX_INPUTS, MAX_HIDDEN_LAYERS, MAX_WIDTH, MAX_OUTPUTS = 4, 3, 4, 3
 
 
-class SpecError(ValueError):
+class SpecError(UserError):
     """A network, spec or answer key that cannot be used; the message names the problem and fix."""
 
 

@@ -157,11 +157,10 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
 
 
 def validate_name(pack: str) -> None:
-    """Pack names become file and folder names."""
-    import re
+    """Pack names become file and folder names (generator/naming.py)."""
+    from .naming import check_pack_name
 
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}", pack) or ".." in pack:
-        raise SpecError(f"pack name {pack!r}: use letters, digits, '-', '_' and '.', e.g. midterm-2026")
+    check_pack_name(pack)
 
 
 def load_spec_file(path: str | Path) -> Spec:
@@ -204,6 +203,11 @@ def resolve(spec_or_preset: str) -> Spec:
         return load_builtin("preset", spec_or_preset)
     if spec_or_preset in profiles():
         return load_builtin("profile", spec_or_preset)
+    if spec_or_preset.endswith(".toml") and not Path(spec_or_preset).is_file():
+        raise SpecError(
+            f"spec file {spec_or_preset} not found; check the path, or give a preset or profile name "
+            "(see 'backprop-exam presets')"
+        )
     if spec_or_preset.endswith(".toml") or Path(spec_or_preset).exists():
         return load_spec_file(spec_or_preset)
     raise SpecError(

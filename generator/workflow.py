@@ -1,17 +1,72 @@
-"""The generate pipeline: spec -> answer key -> PDFs, with all-or-nothing output."""
+"""The generate pipeline: spec -> answer key -> outputs, written as one transaction.
+
+:func:`generate_pack` is the library call behind ``backprop-exam generate``: it prints
+nothing (progress goes to a callback) and returns a :class:`PackResult` that the CLI
+reports. The key file and every output of the writers (generator/writers/) are staged
+beside the outputs and swapped in together (generator/transaction.py), so after any
+failure either the old pack or the new one is there, never a mix.
+"""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answer_key import atomic_write, dumps, validate
-from .pack import Student, build_pack, read_roster
-from .spec import Spec, load_builtin, load_spec_file, validate_name
+from .answer_key import dumps, validate
+from .errors import OutputExists
+from .naming import check_pack_name
+from .pack import Student, build_pack
+from .spec import Spec, load_builtin, load_spec_file
+from .transaction import Staging, check_replaceable, check_writable, recover, staging_dir, write_manifest
+from .writers import OutputOptions, write_pack
+
+Progress = Callable[[str, int, int], None]  # (stage, done so far, total) e.g. ("Rendering PDFs", 12, 30)
+
+# What earlier versions wrote into output/<pack>/ (before manifests): --force may replace these.
+LEGACY_PACK_FILES = (
+    "worksheets.pdf", "answer-key.pdf", "worksheets/*.pdf", "answer-keys/*.pdf", "solutions/*.pdf",
+    "answer-sheets.pdf", "answer-sheets/*.pdf", "answer-sheet-layout.json",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    """Everything about a pack except its structure (the spec) and its students."""
+
+    pack: str = "demo"
+    keys_dir: Path = Path("answer_keys")
+    out_dir: Path = Path("output")
+    seed: str | None = None
+    secret: str | None = None
+    decimals: int | None = None
+    title: str = ""
+    course: str = ""
+    pdf: bool = True  # False: only the answer-key JSON
+    force: bool = False  # replace this pack's key and output folder (only files the tool wrote)
+    output: OutputOptions = field(default_factory=OutputOptions)
+
+    @property
+    def key_path(self) -> Path:
+        return Path(self.keys_dir) / f"{self.pack}.json"
+
+    @property
+    def pack_dir(self) -> Path:
+        return Path(self.out_dir) / self.pack
+
+
+@dataclass
+class PackResult:
+    key: dict[str, Any]
+    key_path: Path
+    key_bytes: int
+    pack_dir: Path | None  # None with pdf=False
+    files: list[Path]  # every output file written, in writer order
+    removed_pdfs: bool  # pdf=False replaced a pack whose PDF folder was removed with the old key
+    seconds: dict[str, float]
 
 
 def load_source(profile: str | None, spec_file: str | None, preset: str | None) -> Spec:
@@ -22,128 +77,106 @@ def load_source(profile: str | None, spec_file: str | None, preset: str | None) 
     return load_builtin("profile", profile or "standard")
 
 
-def progress_bar() -> Any:
-    """A rich progress display: description, bar, done/total, time elapsed and time left."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("left"), TimeRemainingColumn(), transient=False,
-    )  # fmt: skip
+def check_outputs(options: PackOptions) -> None:
+    """Refuse, before any work, to replace outputs without --force or files the tool did not write."""
+    check_pack_name(options.pack)
+    key_path = options.key_path
+    if key_path.is_symlink() or key_path.is_dir():
+        raise OutputExists(f"{key_path} is a link or a folder; remove it or choose another --pack")
+    if key_path.exists() and not options.force:
+        raise OutputExists(f"{key_path} exists; pass --force to replace it or choose another --pack")
+    check_replaceable(options.pack_dir, force=options.force, option="--pack or --out", legacy=LEGACY_PACK_FILES)
+    for folder in (Path(options.keys_dir), Path(options.out_dir)):
+        check_writable(folder, "--keys" if folder == Path(options.keys_dir) else "--out")
 
 
 def generate_pack(
+    spec: Spec,
+    options: PackOptions,
     *,
-    count: int | None,
-    roster: str | None,
-    profile: str | None,
-    spec_file: str | None,
-    preset: str | None,
-    pack: str,
-    seed: str | None,
-    secret: str | None,
-    keys_dir: str,
-    out_dir: str,
-    decimals: int | None,
-    title: str,
-    course: str,
-    paper: str,
-    duplex: bool,
-    solutions: bool,
-    no_pdf: bool,
-    jobs: int | None,
-    force: bool,
-    answer_sheet: bool = False,
-    echo: Callable[[str], None] = print,
-) -> str:
-    """Build and write a whole pack; returns the closing report. Nothing is written on error."""
-    validate_name(pack)
-    spec = load_source(profile, spec_file, preset)
-    students: list[Student] | None = read_roster(roster) if roster else None
-    key_path = Path(keys_dir) / f"{pack}.json"
-    pack_dir = Path(out_dir) / pack
-    if key_path.exists() and not force:
-        raise FileExistsError(f"{key_path} exists; pass --force to replace it or choose another --pack")
-    if not no_pdf and pack_dir.exists() and any(pack_dir.iterdir()) and not force:
-        raise FileExistsError(f"{pack_dir} exists; pass --force to replace it or choose another --pack")
-
+    students: list[Student] | None = None,
+    count: int | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """Build the pack's key, write it and every selected output; all of it or nothing."""
+    check_pack_name(options.pack)
+    tick = progress or (lambda stage, done, total: None)
+    root = Path(options.out_dir) if options.pdf else Path(options.keys_dir)
+    for place in (Path(options.out_dir), Path(options.keys_dir)):  # what a killed run left, either mode
+        recover(staging_dir(place, options.pack))
     t0 = time.perf_counter()
-    n = len(students) if students is not None else (count or 0)
-    with progress_bar() as bar:
-        task = bar.add_task("Solving variants", total=n)
+    with Staging(root, options.pack) as staging:  # recovers a staging folder a killed run left
+        check_outputs(options)
+        n = len(students) if students is not None else (count or 0)
+        solved = 0
+
+        def solving(k: int) -> None:
+            nonlocal solved
+            solved += k
+            tick("Solving variants", solved, n)
+
         key = build_pack(
-            spec, pack=pack, students=students, count=count, seed=seed, secret=secret,
-            decimals=decimals, title=title, course=course,
-            progress=lambda k: bar.advance(task, k),
+            spec, pack=options.pack, students=students, count=count, seed=options.seed, secret=options.secret,
+            decimals=options.decimals, title=options.title, course=options.course, progress=solving,
         )  # fmt: skip
-    validate(key)
-    text = dumps(key)
-    t_key = time.perf_counter() - t0
+        validate(key)
+        text = dumps(key).encode("utf-8")
+        t_key = time.perf_counter() - t0
+        staged_key = staging.path(f"{options.pack}.json")
+        fd = os.open(staged_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the pack secret
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text)
+        staging.replace(staged_key, options.key_path)
 
-    written: list[Path] = []
-    if not no_pdf:
-        from .render import render_pack
+        files: list[Path] = []
+        pack_dir = options.pack_dir
+        removed = False
+        if options.pdf:
+            staged_dir = staging.path(options.pack)
+            staged_dir.mkdir()
+            rendered = 0
 
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{pack}.", dir=out_dir))
-        try:
-            with progress_bar() as bar:
-                task = bar.add_task("Rendering PDFs", total=n)
-                render_pack(
-                    key, tmp, paper=paper, duplex=duplex, solutions=solutions, jobs=jobs,
-                    progress=lambda k: bar.advance(task, k),
-                )  # fmt: skip
-                if answer_sheet or spec.answer_sheet is not None:
-                    from .render.context import unique_stems
-                    from .sheet.render import write_answer_sheets
+            def rendering(k: int) -> None:
+                nonlocal rendered
+                rendered += k
+                tick("Rendering PDFs", rendered, len(key["variants"]))
 
-                    task = bar.add_task("Answer sheets", total=n)
-                    write_answer_sheets(
-                        key, tmp, unique_stems(key["variants"]), paper=paper, ids=spec.answer_sheet or None, jobs=jobs,
-                        progress=lambda k: bar.advance(task, k),
-                    )  # fmt: skip
-            _swap_in(tmp, pack_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        written = sorted(p for p in pack_dir.rglob("*.pdf"))
-    atomic_write(key_path, text, force=True, mode=0o600)  # validated above; holds the pack secret
-    elapsed = time.perf_counter() - t0
+            made = write_pack(key, staged_dir, options.output, rendering)
+            write_manifest(staged_dir)
+            files = [pack_dir / p.relative_to(staged_dir) for p in made]
+            staging.replace(staged_dir, pack_dir)
+        elif pack_dir.exists() and any(pack_dir.iterdir()):
+            removed = True  # its PDFs belong to the key being replaced: never leave a mix
+            staging.replace(None, pack_dir)
+        staging.commit()
+    return PackResult(
+        key=key, key_path=options.key_path, key_bytes=len(text), pack_dir=pack_dir if options.pdf else None,
+        files=files, removed_pdfs=removed, seconds={"solving": t_key, "total": time.perf_counter() - t0},
+    )  # fmt: skip
+
+
+def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
+    """The closing lines of ``generate``: what was written where."""
+    key = result.key
+    layers = "-".join(map(str, key["structure"]["layers"]))
     lines = [
-        f"Wrote {len(key['variants'])} variants of '{pack}' "
-        f"({'-'.join(map(str, key['structure']['layers']))}, {spec.name}) in {elapsed:.1f} s "
-        f"(solving {t_key:.1f} s):",
-        f"  answer key   {key_path}  ({len(text.encode()) // 1024} KB; keep it: it holds the pack secret)",
+        f"Wrote {len(key['variants'])} variants of '{key['pack']}' ({layers}, {spec_name}) in "
+        f"{result.seconds['total']:.1f} s (solving {result.seconds['solving']:.1f} s):",
+        f"  answer key   {result.key_path}  ({result.key_bytes // 1024} KB; keep it: it holds the pack secret)",
     ]
-    if written:
-        sheets = [p for p in written if p.parent.name == "worksheets"]
-        lines.append(f"  worksheets   {pack_dir / 'worksheets'}/  ({len(sheets)} PDFs)")
+    pack_dir = result.pack_dir
+    if pack_dir is not None:
+        sheets = [p for p in result.files if p.parent == pack_dir / "worksheets"]
+        if sheets:
+            lines.append(f"  worksheets   {pack_dir / 'worksheets'}/  ({len(sheets)} PDFs)")
         for name, what in (("worksheets.pdf", "print file"), ("answer-key.pdf", "marking key")):
-            if (pack_dir / name).exists():
+            if pack_dir / name in result.files:
                 lines.append(f"  {what:<12} {pack_dir / name}")
-        solved = [p for p in written if p.parent.name == "solutions"]
+        solved = [p for p in result.files if p.parent == pack_dir / "solutions"]
         if solved:
             lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
-        if (pack_dir / "answer-sheets.pdf").exists():
+        if pack_dir / "answer-sheets.pdf" in result.files:
             lines.append(f"  answer sheets {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
+    if result.removed_pdfs:
+        lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)
-
-
-def _swap_in(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by the finished ``tmp`` folder with renames only."""
-    old: Path | None = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-    tmp.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

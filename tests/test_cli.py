@@ -119,3 +119,46 @@ def test_wrong_input_is_one_line_exit_2_and_writes_nothing(
     assert "Traceback" not in res.output
     assert len(res.output.strip().splitlines()) == 1, res.output
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_a_pack_name_may_use_any_letters(run: CliRunner, tmp_path: Path) -> None:
+    res = run.invoke(cli, ["generate", "--count", "2", "--pack", "Prüfung-1", "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "answer_keys" / "Prüfung-1.json").read_text(encoding="utf-8"))["pack"] == "Prüfung-1"
+
+
+@pytest.mark.parametrize("name", ["a/b", "a\\b", "x:y", "CON", ".hidden", "tab\there", "dot."])
+def test_a_pack_name_refuses_separators_and_what_file_systems_refuse(run: CliRunner, name: str) -> None:
+    res = run.invoke(cli, ["generate", "--count", "2", "--pack", name, "--no-pdf"])
+    assert res.exit_code == 2
+    assert res.output.startswith("Error: pack name")
+    assert len(res.output.splitlines()) == 1
+
+
+def test_an_abbreviated_option_gets_did_you_mean(run: CliRunner) -> None:
+    res = run.invoke(cli, ["grade", "k.json", "a.csv", "--ecf", "0.5"])
+    assert res.exit_code == 2
+    assert "Did you mean --ecf-credit?" in res.output
+
+
+def test_solve_of_a_missing_file_does_not_suggest_an_option_solve_lacks(run: CliRunner) -> None:
+    res = run.invoke(cli, ["solve", "nosuch.toml"])
+    assert res.exit_code == 2
+    assert "nosuch.toml not found" in res.output
+    assert "--profile" not in res.output
+
+
+def test_swapped_grade_arguments_are_named_as_such(run: CliRunner) -> None:
+    Path("answers.csv").write_text("variant\n", encoding="utf-8")
+    res = run.invoke(cli, ["grade", "answers.csv", "answer_keys/x.json"])
+    assert res.exit_code == 2
+    assert "the key comes first" in res.output
+    assert "backprop-exam grade answer_keys/x.json answers.csv" in res.output
+    assert "regenerate" not in res.output
+
+
+def test_every_command_goes_through_the_one_handler() -> None:
+    from generator.clickbase import Command, Group
+
+    assert isinstance(cli, Group)
+    assert all(isinstance(cmd, Command) for cmd in cli.commands.values())

@@ -137,3 +137,26 @@ def test_reading_rows_of_any_text_never_raises(text: str) -> None:
     rows, problem = read_rows(text)
     assert isinstance(problem, str)
     assert all(isinstance(c, str) for r in rows for c in r.cells)
+
+
+ids = st.text(st.characters(whitelist_categories=("L", "N"), max_codepoint=0x2FF), min_size=1, max_size=10)
+names = st.text(st.characters(whitelist_categories=("L", "Zs"), max_codepoint=0x17F), max_size=20).map(str.strip)
+
+
+@given(
+    st.lists(st.tuples(ids, names), min_size=1, max_size=8, unique_by=lambda r: r[0]),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_any_roster_a_spreadsheet_writes_reads_back(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str]], delimiter: str, encoding: str, newline: str
+) -> None:
+    try:
+        text = "".join(line + newline for line in [f"id{delimiter}name"] + [f"{i}{delimiter}{n}" for i, n in rows])
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        return  # cp1252 cannot hold these letters: a spreadsheet would not write them so
+    p = tmp_path_factory.mktemp("roster") / "class.csv"
+    p.write_bytes(data)
+    assert read_roster(p) == [Student(i.strip(), n) for i, n in rows]

@@ -233,3 +233,35 @@ def test_the_documented_examples_grade_to_the_documented_gradebooks(tmp_path: Pa
 def test_the_documented_qti_result_grades(tmp_path: Path) -> None:
     run = grade_files(EXAMPLES / "quiz1.json", [EXAMPLES / "qti-result-s1002.xml"], tmp_path / "g", pdf=False)
     assert [(g.student_id, g.score, g.max_score) for g in run.grading.graded] == [("s1002", 13, 13)]
+
+
+def test_lms_reports_in_a_folder_beside_ordinary_submissions(tmp_path: Path, key: dict[str, Any]) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "responses.csv").write_text(to_csv(moodle_rows(key, taken(key)[:2])), encoding="utf-8")
+    s, code, typed = taken(key)[2]
+    ids = key["structure"]["answer_ids"]
+    (folder / "paper.csv").write_text(
+        "variant,student_id," + ",".join(ids) + "\n" + f"{code},{s['idnumber']}," + ",".join(typed) + "\n",
+        encoding="utf-8",
+    )
+    g = grade(tmp_path, key, "out", [folder])
+    assert sorted(x.student_id for x in g.graded) == ["s1001", "s1002", "s1003"]
+    assert not g.issues
+
+
+def test_the_grade_command_writes_lms_gradebooks(tmp_path: Path, key: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    kp = tmp_path / "k.json"
+    write_key(key, kp)
+    report = tmp_path / "r.csv"
+    report.write_text(to_csv(canvas_rows(key, taken(key))), encoding="utf-8")
+    out = tmp_path / "g"
+    args = ["grade", str(kp), str(report), "--out", str(out), "--no-pdf", "--gradebook", "canvas"]
+    r = CliRunner().invoke(cli, [*args, "--gradebook", "moodle", "--assignment", "Q (7)"])
+    assert r.exit_code == 0, r.output
+    assert "gradebook-canvas.csv" in r.output
+    assert (out / "gradebook-moodle.csv").read_text(encoding="utf-8").startswith("ID number,Email address")

@@ -204,6 +204,7 @@ def test_flagged_answers_go_to_review_and_fix(tmp_path: Path) -> None:
     assert (out / "review.html").read_text().count("data:image/png;base64,") == 1
     fixes = rows(out / "corrections.csv")
     assert [(f["answer_id"], f["value"]) for f in fixes] == [("z_h1", "")]
+    assert fixes[0]["seen"] == ans["z_h1"][:-1] + "?"  # every other column as marked
     (out / "corrections.csv").write_text(f"variant,answer_id,value\n{row['variant']},z_h1,{ans['z_h1']}\n")
     res = run.invoke(cli, ["scan", str(key_path), "--fix", str(out / "corrections.csv"), "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -280,3 +281,21 @@ def test_column_decisions() -> None:
     two = one.copy()
     two[5] = 0.6
     assert decide_column(two)[1] == TWO_MARKS
+
+
+def test_a_600_dpi_colour_scan_reads_the_same(tmp_path: Path) -> None:
+    """Fine colour scans are read as greyscale, scaled down to 300 dpi first."""
+    import cv2
+
+    from generator.scan.pages import scan_page
+    from generator.scan.rasterise import PageRef
+
+    layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())
+    ans = honest(class_key()["variants"][2])
+    img = blank(2, 600)
+    fill_page(img, 600, layout["pages"][0], ans, np.random.default_rng(3))
+    colour = cv2.merge([img, img, np.clip(img.astype(int) + 20, 0, 255).astype(np.uint8)])  # a yellowish paper
+    cv2.imwrite(str(tmp_path / "fine.png"), colour)
+    res = scan_page(PageRef(str(tmp_path / "fine.png"), 0), layout, 200)
+    assert res.kind == ""
+    assert {r.id: Decimal(r.value) for r in res.reads} == {k: Decimal(v) for k, v in ans.items()}

@@ -6,8 +6,23 @@ from pathlib import Path
 
 import click
 
+from ..clickbase import Command
+from ..errors import UserError
 
-@click.command()
+
+def check_argument_order(key_file: str, submissions: tuple[str, ...]) -> None:
+    """A CSV, PDF or folder given as KEY_FILE: say the arguments are swapped, not that the key is bad."""
+    if not (key_file.lower().endswith((".csv", ".pdf")) or Path(key_file).is_dir()):
+        return
+    keys = [s for s in submissions if s.lower().endswith(".json")]
+    first = keys[0] if keys else "answer_keys/<pack>.json"
+    raise UserError(
+        f"{key_file} is a submission, not an answer key: the key comes first "
+        f"(backprop-exam grade {first} {key_file}{' ...' if len(submissions) > 1 else ''})"
+    )
+
+
+@click.command(cls=Command)
 @click.argument("key_file", type=click.Path(dir_okay=False))
 @click.argument("submissions", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [grades/<pack>].")
@@ -18,7 +33,7 @@ import click
     show_default=True,
     help="Points for an answer computed correctly from the student's own wrong earlier answers.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+@click.option("--force", is_flag=True, help="Replace an earlier --out folder (only files backprop-exam wrote).")
 @click.option("--no-pdf", is_flag=True, help="Write only the CSV files (no feedback PDFs, no report.pdf).")
 @click.option(
     "--jobs",
@@ -50,21 +65,13 @@ def grade(
       backprop-exam grade answer_keys/midterm.json scans/ --out grades/midterm --ecf-credit 0.5 --force
       backprop-exam grade answer_keys/midterm.json quiz-responses.xlsx --gradebook moodle --out grades/quiz
     """
-    from ..cli import fail
-    from ..network import SpecError
     from .run import grade_files
     from .summary import print_summary
 
+    check_argument_order(key_file, submissions)
     out = Path(out_dir) if out_dir else Path("grades") / Path(key_file).stem
-    try:
-        run = grade_files(
-            key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
-            gradebooks=gradebooks, assignment=assignment,
-        )  # fmt: skip
-    except SpecError as e:
-        fail(str(e))
-    except FileExistsError as e:
-        fail(str(e))
-    except OSError as e:
-        fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
+    run = grade_files(
+        key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
+        gradebooks=gradebooks, assignment=assignment,
+    )  # fmt: skip
     print_summary(run)

@@ -144,7 +144,22 @@ def written_half(entry: Entry, decimals: int) -> float:
     return 0.5 * 10.0**-digits
 
 
-class OwnValues:
+class Memo:
+    """``iv(nid)``: the interval of a quantity, computed once by the subclass's ``interval``."""
+
+    memo: dict[str, Interval]
+
+    def interval(self, nid: str) -> Interval:
+        raise NotImplementedError
+
+    def iv(self, nid: str) -> Interval:
+        got = self.memo.get(nid)
+        if got is None:
+            got = self.memo[nid] = self.interval(nid)
+        return got
+
+
+class OwnValues(Memo):
     """Intervals of quantities computed from a student's own answers.
 
     A written (readable) answer is the point the student wrote or, with ``carried``, every
@@ -171,24 +186,17 @@ class OwnValues:
         """A quantity the student did not write down (not asked, blank or unreadable): computed from its inputs."""
         return nid not in self.given and self.written(nid) is None
 
-    def iv(self, nid: str) -> Interval:
-        got = self.memo.get(nid)
-        if got is not None:
-            return got
+    def interval(self, nid: str) -> Interval:
         if nid in self.given:
             v = self.given[nid]
-            out = (v, v)
-        else:
-            value = self.written(nid)
-            if value is None:
-                out = self.at(self.st.by_id[nid])
-            elif self.carried:
-                h = written_half(self.entries[nid], self.st.decimals)
-                out = (value - h, value + h)
-            else:
-                out = (value, value)
-        self.memo[nid] = out
-        return out
+            return (v, v)
+        value = self.written(nid)
+        if value is None:
+            return self.at(self.st.by_id[nid])
+        if self.carried:
+            h = written_half(self.entries[nid], self.st.decimals)
+            return (value - h, value + h)
+        return (value, value)
 
     def at(self, node: Node) -> Interval:
         """What an honest student writes for ``node`` from these inputs (not from its own answer)."""
@@ -217,7 +225,7 @@ class OwnValues:
         return tuple(sorted(front, key=st.order.__getitem__)), tuple(sorted(region, key=st.order.__getitem__))
 
 
-class PatchedValues:
+class PatchedValues(Memo):
     """``OwnValues`` with some quantities computed by a wrong rule (``patch``: id -> replacement node).
 
     Replacement nodes may read helper nodes that exist only in the patch (ids starting with
@@ -230,21 +238,15 @@ class PatchedValues:
         self.st = own.st
         self.memo: dict[str, Interval] = {}
 
-    def iv(self, nid: str) -> Interval:
-        got = self.memo.get(nid)
-        if got is not None:
-            return got
+    def interval(self, nid: str) -> Interval:
         if nid.startswith(CONST):
             c = float(nid[len(CONST) :])
-            out = (c, c)
-        elif nid in self.patch:
-            out = self.at(self.patch[nid])
-        elif self.own.rebuilt(nid):
-            out = self.at(self.st.by_id[nid])
-        else:
-            out = self.own.iv(nid)
-        self.memo[nid] = out
-        return out
+            return (c, c)
+        if nid in self.patch:
+            return self.at(self.patch[nid])
+        if self.own.rebuilt(nid):
+            return self.at(self.st.by_id[nid])
+        return self.own.iv(nid)
 
     def at(self, node: Node) -> Interval:
         node = self.patch.get(node.id, node)

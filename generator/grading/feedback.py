@@ -25,7 +25,6 @@ from .mistakes import explain, label
 VERDICT_LABELS = {
     CORRECT: "correct", ECF: "follow-through", WRONG: "wrong", BLANK: "blank", UNREADABLE: "unreadable",
 }  # fmt: skip
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _BRACED = r"((?:[^{}]|\{[^{}]*\})*)"  # a group's text, with at most one level of braces inside
 _FRAC = re.compile(r"\\frac\{" + _BRACED + r"\}\{" + _BRACED + r"\}")
 # math in a mistake's explanation: ∂L/∂a_o, a_o, δ_k, e^(−z), a Greek letter, a lone y z w L, f′ or a(…)
@@ -65,12 +64,6 @@ def grid_range(iv: Interval, decimals: int) -> str:
         return fmt((lo + hi) / 2, decimals)
     a, b = fmt(first * u, decimals), fmt(last * u, decimals)
     return a if a == b else f"{a} to {b}"
-
-
-def file_stem(g: Graded) -> str:
-    """feedback/<student>.pdf: the student id when known, else the variant code; safe on every OS."""
-    stem = _UNSAFE.sub("_", g.student_id).strip("._") if g.student_id else ""
-    return stem or g.code
 
 
 def ecf_words(credit: float) -> str:

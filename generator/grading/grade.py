@@ -12,7 +12,7 @@ from typing import Any
 
 from ..answer_key import normalize_code
 from ..graph import build_graph
-from ..network import Network
+from ..network import Network, SpecError
 from .context import Structure, VariantKey, structure_signature
 from .display import plural
 from .marking import VERDICTS, Mark, mark_submission
@@ -50,14 +50,25 @@ class Graded:
         return sum(1 for m in self.marks if m.verdict == verdict)
 
 
+@dataclass(frozen=True)
+class Absent:
+    """A student of the key's roster who handed nothing in: a gradebook row with status 'absent', no score."""
+
+    code: str
+    student_id: str
+    name: str
+    max_score: float
+
+
 @dataclass
 class Grading:
-    """Everything ``grade_key`` found: graded submissions in input order and the issues."""
+    """Everything ``grade_key`` found: graded submissions in input order, the roster's absent students, the issues."""
 
     key: Mapping[str, Any]
     graded: list[Graded] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     ecf_credit: float = 1.0
+    absent: list[Absent] = field(default_factory=list)
 
     @property
     def answer_ids(self) -> list[str]:
@@ -77,9 +88,17 @@ def answer_id_key(name: str) -> str:
 
 
 class KeyIndex:
-    """Variants by normalised code, built once (find_variant is a scan; 10,000 lookups need a dict)."""
+    """Variants by normalised code, built once (10,000 lookups need a dict, not a scan)."""
 
     def __init__(self, key: Mapping[str, Any]) -> None:
+        several = next((v for v in key["variants"] if len(v["problems"]) != 1), None)
+        if several is not None:
+            # No spec makes several problems per variant; a key that has them was put together by
+            # hand, and grading only the first would give wrong totals.
+            raise SpecError(
+                f"variant {several['variant']} of this answer key has {len(several['problems'])} problems; "
+                "the grader grades one problem per variant: split the key into one key per problem"
+            )
         self.key = key
         self.variants = {normalize_code(v["variant"]): v for v in key["variants"]}
         self.ids = {answer_id_key(a): a for a in key["structure"]["answer_ids"]}
@@ -169,12 +188,46 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
                 f"{sub.source}: could not be graded ({type(e).__name__}: {e}); "
                 "this is a bug in backprop-exam, please report it with this submission"
             )))  # fmt: skip
-            del first_source[norm]
+            del first_source[once]
             continue
         out.graded.append(Graded(sub, vk, sid, name, marks))
+    out.issues.extend(_duplicate_students(out.graded))
+    out.absent = absent_students(key, out.graded)
     for file, names in unknown_ids.items():
         shown = ", ".join(sorted(names)[:8]) + (" ..." if len(names) > 8 else "")
         out.issues.append(Issue(file, "unknown_answer", (
             f"{file}: {plural(len(names), 'answer id')} not asked in this key, ignored: {shown}"
         )))  # fmt: skip
+    return out
+
+
+def _duplicate_students(graded: list[Graded]) -> list[Issue]:
+    """One issue per student id with more than one graded submission (different variants): both stay graded."""
+    by_student: dict[str, list[Graded]] = {}
+    for g in graded:
+        if g.student_id:
+            by_student.setdefault(g.student_id.casefold(), []).append(g)
+    issues = []
+    for subs in by_student.values():
+        if len(subs) > 1:
+            first = subs[0]
+            where = "; ".join(f"variant {g.code} from {g.submission.source}" for g in subs)
+            issues.append(Issue(first.submission.source, "duplicate_student", (
+                f"student {first.student_id!r} has {len(subs)} graded submissions ({where}); each has its own "
+                "row in the gradebook, remove the one that should not count and grade again"
+            )))  # fmt: skip
+    return issues
+
+
+def absent_students(key: Mapping[str, Any], graded: list[Graded]) -> list[Absent]:
+    """The roster students of ``key`` with no graded submission (by variant code or by student id)."""
+    codes = {normalize_code(g.code) for g in graded if not g.submission.drawn}
+    ids = {g.student_id.casefold() for g in graded if g.student_id}
+    out = []
+    for v in key["variants"]:
+        student = v.get("student")
+        if not student or normalize_code(v["variant"]) in codes or student["id"].casefold() in ids:
+            continue
+        n = float(sum(len(p["answers"]) for p in v["problems"]))
+        out.append(Absent(v["variant"], student["id"], student.get("name", ""), n))
     return out

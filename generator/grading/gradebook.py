@@ -1,4 +1,4 @@
-"""The CSV outputs: gradebook.csv (one row per submission), answers.csv (one row per answer), issues.csv.
+"""The CSV outputs: gradebook.csv (a row per submission or absent student), answers.csv (per answer), issues.csv.
 
 Text that came from a student or a roster (names, ids, what was typed) is neutralised when
 a spreadsheet would run it as a formula: a cell starting with = + - @ (or a tab or carriage
@@ -41,17 +41,29 @@ def percent(x: float) -> str:
     return fmt(x, 1)
 
 
+GRADED, ABSENT = "graded", "absent"
+
+
 def gradebook_csv(grading: Grading) -> str:
+    """One row per graded submission, then one per roster student who handed nothing in (no score).
+
+    ``status`` is the last column (appended in format 1, so older readers keep their columns).
+    """
     ids = grading.answer_ids
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(GRADEBOOK_HEAD + ids)
+    w.writerow([*GRADEBOOK_HEAD, *ids, "status"])
     for g in grading.graded:
         by_id = {m.id: m for m in g.marks}
         w.writerow([
             g.code, neutralise(g.student_id), neutralise(g.name),
             points(g.score), points(g.max_score), percent(g.percent),
-            *(points(by_id[i].points) if i in by_id else "" for i in ids),
+            *(points(by_id[i].points) if i in by_id else "" for i in ids), GRADED,
+        ])  # fmt: skip
+    for a in grading.absent:
+        w.writerow([
+            a.code, neutralise(a.student_id), neutralise(a.name), "", points(a.max_score), "",
+            *("" for _ in ids), ABSENT,
         ])  # fmt: skip
     return buf.getvalue()
 

@@ -1,15 +1,14 @@
 """grade_files: key + submission files -> the --out folder, written all at once or not at all.
 
-Everything is written into a hidden temporary folder next to --out and renamed into place
-at the end, so an error (or Ctrl-C) never leaves half a gradebook; an existing --out is only
-replaced with ``force``.
+Everything is written into a staging folder next to --out and swapped into place at the end
+(generator/transaction.py), so an error, Ctrl-C or SIGTERM never leaves half a gradebook; an
+existing --out is only replaced with ``force``, and only when it holds nothing but what
+backprop-exam wrote there.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..answer_key import read_key
+from ..errors import OutputExists, UserError
 from ..lms.gradebooks import FILES as LMS_FILES
 from ..lms.gradebooks import write as lms_gradebook
 from ..lms.responses import read_lms_files
 from ..network import SpecError
-from .feedback import feedback_context, file_stem
+from .feedback import feedback_context
 from .grade import Grading, grade_key
 from .gradebook import answers_csv, gradebook_csv, issues_csv
 from .report import report_context
@@ -31,7 +31,7 @@ from .submissions import read_all
 Progress = Callable[[int, int], None]  # (done, total) while rendering feedback PDFs
 
 
-class NothingGraded(SpecError):
+class NothingGraded(UserError):
     """No submission could be graded; the message names the first problems."""
 
 
@@ -45,19 +45,24 @@ class GradeRun:
     assignment: str = ""
 
 
+# What earlier versions wrote into --out (before manifests): --force may replace these.
+LEGACY_GRADE_FILES = (
+    "gradebook.csv", "answers.csv", "issues.csv", "report.pdf", "feedback/*.pdf", "gradebook-*.csv",
+)  # fmt: skip
+
+
 def check_out(out: Path, force: bool) -> None:
     """Refuse early (before any work) to replace an existing, non-empty --out without --force.
 
-    Even with --force only an earlier grading output (it has a gradebook.csv) is replaced:
-    a mistyped --out must never delete an unrelated folder.
+    Even with --force only a folder that holds nothing but what backprop-exam wrote there
+    (its manifest, generator/transaction.py) is replaced: a mistyped --out never deletes a
+    teacher's files.
     """
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out} is a file; give a folder for --out")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise FileExistsError(f"{out} exists and is not empty; pass --force to replace it or choose another --out")
-        if not (out / "gradebook.csv").is_file() or out.resolve() in (Path.cwd().resolve(), Path.home().resolve()):
-            raise FileExistsError(f"{out} is not an earlier grading output (no gradebook.csv); choose another --out")
+    from ..transaction import check_replaceable
+
+    if out.exists() and not out.is_dir() and not out.is_symlink():
+        raise OutputExists(f"{out} is a file; give a folder for --out")
+    check_replaceable(out, force=force, option="--out", legacy=LEGACY_GRADE_FILES)
 
 
 def grade_files(
@@ -105,14 +110,13 @@ def write_outputs(
     run: GradeRun, *, force: bool, pdf: bool = True, jobs: int | None = None, progress: Progress | None = None
 ) -> None:
     """gradebook.csv, answers.csv, issues.csv (when there are issues), feedback/*.pdf and report.pdf."""
+    from ..transaction import Staging, write_manifest
+
     out, grading = run.out, run.grading
     check_out(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the gradebook folder is an ordinary one
-    try:
+    with Staging(out.parent, out.name) as staging:
+        tmp = staging.path(out.name)
+        tmp.mkdir()
         (tmp / "gradebook.csv").write_text(gradebook_csv(grading), encoding="utf-8")
         (tmp / "answers.csv").write_text(answers_csv(grading), encoding="utf-8")
         for which in run.gradebooks:
@@ -123,22 +127,11 @@ def write_outputs(
             render_feedback(grading, tmp / "feedback", jobs=jobs, progress=progress)
             (tmp / "report.pdf").write_bytes(report_pdf(grading))
         names = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
-        _swap_in(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_manifest(tmp)
+        check_out(out, force)  # again: the folder may have changed while we graded
+        staging.replace(tmp, out)
+        staging.commit()
     run.files = [out / n for n in names]
-
-
-def _swap_in(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by the finished ``tmp`` folder with renames only."""
-    old: Path | None = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent))
-        final.rename(old / final.name)
-    tmp.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _html_pdf(template: str, ctx: dict[str, Any]) -> bytes:
@@ -166,9 +159,16 @@ def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, pr
     if workers <= 1:
         _write_all(dest, names, map(feedback_pdf, contexts), progress)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from ..processes import worker_started
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
+    try:
         chunk = max(1, min(16, len(contexts) // (4 * workers)))
         _write_all(dest, names, pool.map(feedback_pdf, contexts, chunksize=chunk), progress)
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: drop the queued PDFs, end the workers
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _write_all(dest: Path, names: list[str], results: Iterable[bytes], progress: Progress | None) -> None:
@@ -179,12 +179,7 @@ def _write_all(dest: Path, names: list[str], results: Iterable[bytes], progress:
 
 
 def _unique_names(grading: Grading) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for g in grading.graded:
-        name = file_stem(g)
-        if name.lower() in seen:
-            name = f"{name}-{g.code}"
-        seen.add(name.lower())
-        out.append(name)
-    return out
+    """feedback/<student>.pdf: the one naming function of every output (generator/naming.py)."""
+    from ..naming import unique_file_stems
+
+    return unique_file_stems([(g.student_id or "", g.code) for g in grading.graded])

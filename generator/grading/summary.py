@@ -41,6 +41,13 @@ def print_summary(run: GradeRun, console: Console | None = None) -> None:
     con.print(table)
     if len(graded) > MAX_ROWS:
         con.print(Text(f"... and {len(graded) - MAX_ROWS} more in gradebook.csv", style="dim"))
+    if grading.absent:
+        shown = ", ".join(a.name or a.student_id for a in grading.absent[:5])
+        more = f" and {len(grading.absent) - 5} more" if len(grading.absent) > 5 else ""
+        con.print(Text(plain(
+            f"Absent: {plural(len(grading.absent), 'roster student')} handed nothing in ({shown}{more}); "
+            "listed in gradebook.csv with status absent and no score"
+        )), soft_wrap=True)  # fmt: skip
     totals = grading.verdict_totals()
     con.print("Verdicts: " + ", ".join(f"{totals[v]} {v}" for v in VERDICTS))
     if legend:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ..clickbase import Command
 from .export import FORMATS
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("key_file", type=click.Path(dir_okay=False))
 @click.option(
     "--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
@@ -28,14 +29,7 @@ def export(key_file: str, fmt: str, out: str | None, force: bool) -> None:
       backprop-exam export answer_keys/midterm.json --format qti21 --out midterm-qti.zip
       backprop-exam export answer_keys/midterm.json --format canvas --out midterm-canvas.zip
     """
-    from ..cli import fail
-    from ..network import SpecError
     from .export import export_key
 
-    try:
-        path = export_key(key_file, fmt, out, force=force)
-    except (SpecError, FileExistsError) as e:
-        fail(str(e))
-    except OSError as e:
-        fail(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e))
+    path = export_key(key_file, fmt, out, force=force)  # errors: the one handler (generator/errors.py)
     click.echo(f"Wrote {FORMATS[fmt][2]} to {path}")

@@ -254,17 +254,32 @@ READERS = {"moodle": read_moodle, "canvas": read_canvas}
 def read_lms_files(
     paths: Iterable[str | Path], key: Mapping[str, Any]
 ) -> tuple[list[Submission], list[Issue], list[str | Path]]:
-    """LMS exports among ``paths`` read with the key; the other paths are returned for the ordinary readers."""
+    """LMS exports among ``paths`` (files, or files in folders) read with the key; every other
+    file or folder is returned for the ordinary readers."""
     subs: list[Submission] = []
     issues: list[Issue] = []
     rest: list[str | Path] = []
     for raw in paths:
         p = Path(raw)
-        what = sniff(p) if p.is_file() else ""
-        if not what:
-            rest.append(raw)
-            continue
-        found = read_qti_results(p, key) if what == "qti" else READERS[what](p, table(p), key)
-        for item in found:
-            (subs if isinstance(item, Submission) else issues).append(item)  # type: ignore[arg-type]
+        if p.is_dir():
+            inside = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )  # fmt: skip
+            kinds = {f: sniff(f) for f in inside}
+            if not any(kinds.values()):
+                rest.append(raw)  # an ordinary folder of submissions
+                continue
+            files = [(f, k) for f, k in kinds.items() if k]
+            rest.extend(f for f, k in kinds.items() if not k)
+        else:
+            what = sniff(p) if p.is_file() else ""
+            if not what:
+                rest.append(raw)
+                continue
+            files = [(p, what)]
+        for f, what in files:
+            found = read_qti_results(f, key) if what == "qti" else READERS[what](f, table(f), key)
+            for item in found:
+                (subs if isinstance(item, Submission) else issues).append(item)  # type: ignore[arg-type]
     return subs, issues, rest

@@ -1,6 +1,6 @@
 """Printable PDFs from the answer key: worksheets, answer keys, the class print files.
 
-Public API: :func:`render_pack` (used by ``generate``), :func:`render_keys` (the ``key``
+Public API: :func:`render_pack` (runs the writers of generator/writers/), :func:`render_keys` (the ``key``
 command), :func:`read_variant_code` (used by the grader), :class:`RenderError`. Attributes
 load on first use, so importing the CLI does not import Jinja, pypdf or WeasyPrint.
 """

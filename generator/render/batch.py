@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..network import SpecError
+from ..errors import UserError
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
 from .templating import render_template
@@ -27,7 +27,7 @@ from .templating import render_template
 PARTS_DIR = ".key-parts"
 
 
-class RenderError(SpecError):
+class RenderError(UserError):
     """A variant could not be rendered; the message names the student or variant."""
 
 
@@ -41,6 +41,7 @@ class Job:
     worksheet: str | None  # None: no worksheet
     solution: str | None  # None: no worked solution
     advance: int = 1  # progress ticks
+    extra: tuple[tuple[str, str], ...] = ()  # (writer name, PDF path) of plug-in variant writers
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
     from .pdf import engine
 
     if worker:
+        from ..processes import worker_started
+
+        worker_started()
         pdf._warned = True  # the parent has said it once already
 
     _state["header"] = header
@@ -155,6 +159,13 @@ def _run(job: Job | MarkJob) -> Done:
         if job.solution is not None:
             ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
             Path(job.solution).write_bytes(ak)
+        for name, path in job.extra:
+            from ..writers import variant_writer
+
+            pdf, _ = variant_writer(name).render(_state["header"], job.variant, _state["paper"])
+            Path(path).write_bytes(pdf)
+    except OSError:
+        raise  # a full disk or a read-only folder is about the output, not the student
     except Exception as e:  # any failure becomes one line that names the student
         raise RenderError(f"could not render the PDFs of {job.who}: {type(e).__name__}: {e}") from None
     return Done(job.index, ws_pages, ak_pages, job.advance)
@@ -212,9 +223,21 @@ def run_jobs(
             if progress and done[-1].advance:
                 progress(done[-1].advance)
         return done
-    with ProcessPoolExecutor(
+    from ..errors import deferred_signals
+    from ..processes import ready
+
+    # A signal while a worker is still unpickling its start-up state makes it print a
+    # traceback (its semaphores are gone): hold signals until every worker has started.
+    pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=_pool_context(), initializer=_init, initargs=(header, paper)
-    ) as pool:
+    )
+    try:
+        with deferred_signals():
+            wait([pool.submit(ready) for _ in range(2 * workers)])
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    with pool:
         pending: set[Future[Done]] = {pool.submit(_run, job) for job in jobs_list}
         try:
             while pending:
@@ -262,15 +285,15 @@ def render_pack(
 ) -> list[Path]:
     """Write every PDF of a pack into ``dest`` and return their paths (see docs/rendering.md).
 
-    worksheets/<stem>.pdf, worksheets.pdf (``duplex``: each student starts on a new sheet),
-    answer-key.pdf (the marking key) and, with ``solutions`` (``key_per_student`` is its old
-    name), solutions/<stem>.pdf: each student's worked solution.
+    Runs the output writers of generator/writers/: worksheets/<stem>.pdf, worksheets.pdf
+    (``duplex``: each student starts on a new sheet), answer-key.pdf (the marking key) and,
+    with ``solutions`` (``key_per_student`` is its old name), solutions/<stem>.pdf. It writes
+    into ``dest`` directly; ``generate`` gives it a staging folder (generator/transaction.py).
     """
-    _check(key, paper)
-    return _render_all(
-        key, Path(dest), worksheets=True, marking=True, solutions=solutions or key_per_student,
-        paper=paper, duplex=duplex, jobs=jobs, progress=progress,
-    )  # fmt: skip
+    from ..writers import OutputOptions, write_pack
+
+    options = OutputOptions(paper=paper, duplex=duplex, solutions=solutions or key_per_student, jobs=jobs)
+    return write_pack(key, Path(dest), options, progress)
 
 
 def render_keys(
@@ -302,8 +325,13 @@ def _render_all(
     duplex: bool,
     jobs: int | None,
     progress: Callable[[int], None] | None,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> list[Path]:
-    """Render the documents asked for and merge the print files; returns every path written."""
+    """Render the documents asked for and merge the print files; returns every path written.
+
+    ``extra``: (name, folder) of plug-in variant writers (generator/writers/), rendered in the
+    same pass into <dest>/<folder>/<stem>.pdf.
+    """
     from .fonts import warn_missing_glyphs
     from .marking import CHUNK, group_variants
     from .merge import PrintFile
@@ -316,7 +344,9 @@ def _render_all(
         if on:
             d.mkdir(parents=True, exist_ok=True)
     header = {k: v for k, v in key.items() if k != "variants"}
-    per_student = worksheets or solutions
+    for _, folder in extra:
+        (dest / folder).mkdir(parents=True, exist_ok=True)
+    per_student = worksheets or solutions or bool(extra)
     jobs_list: list[Job | MarkJob] = []
     if marking:
         groups = group_variants(variants)
@@ -333,6 +363,7 @@ def _render_all(
                 i, describe(v), v,
                 str(sheets_dir / f"{stem}.pdf") if worksheets else None,
                 str(solutions_dir / f"{stem}.pdf") if solutions else None,
+                extra=tuple((name, str(dest / folder / f"{stem}.pdf")) for name, folder in extra),
             ))  # fmt: skip
     workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
 
@@ -387,4 +418,6 @@ def _render_all(
         written += [sheets_dir / f"{stem}.pdf" for stem in stems]
     if solutions:
         written += [solutions_dir / f"{stem}.pdf" for stem in stems]
+    for _, folder in extra:
+        written += [dest / folder / f"{stem}.pdf" for stem in stems]
     return written

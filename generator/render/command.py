@@ -1,15 +1,83 @@
-"""The 'key' command: re-render the printable answer key from answer_keys/<pack>.json alone."""
+"""The 'key' command: re-render the marking key or the worked solutions from answer_keys/<pack>.json alone."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from ..clickbase import Command
+from ..errors import OutputExists, UserError
 
-@click.command()
+LEGACY_SOLUTION_FILES = ("*.pdf",)
+
+
+@dataclass
+class KeyFiles:
+    pack: str
+    variants: int
+    target: Path  # the marking-key PDF, or the folder of worked solutions
+    solutions: bool
+
+
+def write_answer_keys(
+    key_file: str | Path,
+    out: str | Path | None = None,
+    *,
+    paper: str = "a4",
+    solutions: bool = False,
+    jobs: int | None = None,
+    force: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> KeyFiles:
+    """The marking key PDF, or with ``solutions`` the folder of worked solutions; all or nothing."""
+    from ..answer_key import read_key
+    from ..transaction import Staging, check_replaceable, write_manifest
+    from ..writers import OutputOptions, write_pack
+
+    data = read_key(key_file)
+    pack_dir = Path("output") / data["pack"]
+    if solutions:
+        target = Path(out) if out else pack_dir / "solutions"
+        if target.suffix.lower() == ".pdf":
+            raise UserError(f"--out {target} is a PDF name; --solutions writes a folder of PDFs")
+        check_replaceable(target, force=force, option="--out", legacy=LEGACY_SOLUTION_FILES)
+    else:
+        target = Path(out) if out else pack_dir / "answer-key.pdf"
+        if target.suffix.lower() != ".pdf":
+            raise UserError(f"--out {target} does not end in .pdf; give a PDF file name")
+        if target.is_symlink() or target.is_dir():
+            raise OutputExists(f"{target} is a link or a folder; remove it or choose another --out")
+        if target.exists() and not force:
+            raise OutputExists(f"{target} exists; pass --force to replace it or choose another --out")
+    n = len(data["variants"])
+    stage = "Worked solutions" if solutions else "Marking key"
+    done = 0
+
+    def tick(k: int) -> None:
+        nonlocal done
+        done += k
+        if progress:
+            progress(stage, done, n)
+
+    only = ("solution",) if solutions else ("marking-key",)
+    options = OutputOptions(paper=paper, duplex=False, solutions=solutions, jobs=jobs, only=only)
+    with Staging(target.parent, target.stem) as staging:
+        staged = staging.path("key")
+        staged.mkdir()
+        write_pack(data, staged, options, tick)
+        if solutions:
+            write_manifest(staged / "solutions")
+            staging.replace(staged / "solutions", target)
+        else:
+            staging.replace(staged / "answer-key.pdf", target)
+        staging.commit()
+    return KeyFiles(data["pack"], n, target, solutions)
+
+
+@click.command(cls=Command)
 @click.argument("key_file", type=click.Path(dir_okay=False))
 @click.option(
     "--out",
@@ -28,7 +96,7 @@ import click
 )
 @click.option("--duplex", is_flag=True, hidden=True)  # kept for old scripts: every worked solution is its own PDF
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
-@click.option("--force", is_flag=True, help="Replace existing PDFs.")
+@click.option("--force", is_flag=True, help="Replace existing PDFs (only ones backprop-exam wrote).")
 def key(
     key_file: str, out: str | None, paper: str, solutions: bool, duplex: bool, jobs: int | None, force: bool
 ) -> None:
@@ -42,52 +110,11 @@ def key(
       backprop-exam key answer_keys/midterm.json
       backprop-exam key answer_keys/midterm.json --solutions --paper letter
     """
-    from ..cli import friendly
+    from ..progress import StageBars
 
-    friendly(_key)(key_file, out, paper, solutions, jobs, force)
-
-
-def _key(key_file: str, out: str | None, paper: str, solutions: bool, jobs: int | None, force: bool) -> None:
-    from ..answer_key import atomic_write, read_key
-    from ..workflow import progress_bar
-    from .batch import render_keys
-
-    data = read_key(key_file)
-    pack_dir = Path("output") / data["pack"]
+    with StageBars() as bars:
+        made = write_answer_keys(key_file, out, paper=paper, solutions=solutions, jobs=jobs, force=force, progress=bars)
     if solutions:
-        target = Path(out) if out else pack_dir / "solutions"
-        if target.suffix.lower() == ".pdf":
-            raise click.BadParameter(f"{target} is a PDF name; --solutions writes a folder of PDFs", param_hint="--out")
-        if target.exists() and any(target.iterdir()) and not force:
-            raise FileExistsError(f"{target} exists; pass --force to replace it or choose another --out")
+        click.echo(f"Wrote the worked solutions of '{made.pack}' ({made.variants} students) to {made.target}/")
     else:
-        target = Path(out) if out else pack_dir / "answer-key.pdf"
-        if target.suffix.lower() != ".pdf":
-            raise click.BadParameter(f"{target} does not end in .pdf; give a PDF file name", param_hint="--out")
-        if target.exists() and not force:
-            raise FileExistsError(f"{target} exists; pass --force to replace it or choose another --out")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".key.", dir=target.parent))
-    n = len(data["variants"])
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Worked solutions" if solutions else "Marking key", total=n)
-            render_keys(
-                data, tmp, paper=paper, marking=not solutions, solutions=solutions, jobs=jobs,
-                progress=lambda k: bar.advance(task, k),
-            )  # fmt: skip
-        if solutions:
-            old = target.with_name(f".{target.name}.old")
-            if target.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                target.rename(old)
-            (tmp / "solutions").rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            atomic_write(target, (tmp / "answer-key.pdf").read_bytes(), force=force)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if solutions:
-        click.echo(f"Wrote the worked solutions of '{data['pack']}' ({n} students) to {target}/")
-    else:
-        click.echo(f"Wrote the marking key of '{data['pack']}' ({n} variants) to {target}")
+        click.echo(f"Wrote the marking key of '{made.pack}' ({made.variants} variants) to {made.target}")

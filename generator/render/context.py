@@ -42,35 +42,15 @@ _BARE_SUB = re.compile(r"_([A-Za-z0-9])")
 
 
 def file_stem(variant: dict[str, Any]) -> str:
-    """The file name of a variant's PDFs: the student id, else the variant code; safe on any OS."""
-    student = variant.get("student") or {}
-    raw = str(student.get("id") or "") or str(variant["variant"])
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("._-")[:80]
-    if not safe:
-        safe = re.sub(r"[^A-Za-z0-9-]+", "_", str(variant["variant"])).strip("_-") or "variant"
-    if safe.split(".")[0].upper() in _WINDOWS_RESERVED:
-        safe = f"{safe}_{re.sub(r'[^A-Za-z0-9]', '', str(variant['variant']))}".strip("_")
-    return safe
-
-
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+    """The file name of a variant's PDFs on its own: the student id, else the variant code."""
+    return unique_stems([variant])[0]
 
 
 def unique_stems(variants: list[dict[str, Any]]) -> list[str]:
-    """file_stem of each variant, made unique case-insensitively (ids 'a/b' and 'a_b' both sanitize to 'a_b')."""
-    seen: set[str] = set()
-    out = []
-    for v in variants:
-        stem = base = file_stem(v)
-        if stem.lower() in seen:
-            stem = f"{base}_{re.sub(r'[^A-Za-z0-9]', '', str(v['variant']))}"
-        n = 2
-        while stem.lower() in seen:
-            stem = f"{base}_{n}"
-            n += 1
-        seen.add(stem.lower())
-        out.append(stem)
-    return out
+    """The file names of the variants' PDFs: one naming function for every output (naming.py)."""
+    from ..naming import unique_file_stems
+
+    return unique_file_stems([(str((v.get("student") or {}).get("id") or ""), str(v["variant"])) for v in variants])
 
 
 def _header(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:

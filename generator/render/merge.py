@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -16,14 +15,8 @@ FIELD = "variant"
 _CODE_IN_TEXT = re.compile(r"Variant\s*([0-9A-Z]{3}-[0-9A-Z]{3})")
 
 
-def merge_pdfs(
-    parts: Iterable[tuple[Path, str, int]],
-    target: Path,
-    *,
-    duplex: bool = False,
-    metadata: dict[str, str] | None = None,
-) -> int:
-    """Write the parts (path, bookmark title, page count) one after another; returns the page count.
+class PrintFile:
+    """A print file written part by part, as the parts become ready.
 
     Streams: each part is read, its pages and everything they use are written out with new
     object numbers, and the part is dropped before the next one is opened, so memory stays
@@ -32,20 +25,6 @@ def merge_pdfs(
     holds one copy of every field name per student, which viewers would fill all at once.
     With ``duplex`` a blank page follows every part with an odd page count (except the
     last), so each part starts on the front of a sheet.
-    """
-    items = list(parts)
-    out = PrintFile(target, count=len(items), duplex=duplex)
-    try:
-        for path, title, _pages in items:
-            out.add(path, title)
-    except BaseException:
-        out.abort()
-        raise
-    return out.close(metadata or {})
-
-
-class PrintFile:
-    """A print file written part by part, as the parts become ready (see merge_pdfs).
 
     ``count`` is the number of parts that will be added (the last one gets no duplex
     padding). The file is written to a hidden temporary name and only takes its own name in

@@ -211,7 +211,22 @@ def _apply_metadata(meta: Any, values: dict[str, str]) -> bool:
 @cache
 def engine() -> Engine:
     """This process's engine (created on first use; workers create theirs when they start)."""
+    import atexit
+
+    atexit.register(_drop_engine)
     return Engine()
+
+
+def _drop_engine() -> None:
+    """Free the engine before interpreter shutdown: FontConfiguration.__del__ needs live modules.
+
+    Left to the end of the process, its fonts are freed after the modules it calls into are
+    gone, and every successful command ended with "Exception ignored in FontConfiguration.__del__".
+    """
+    import gc
+
+    engine.cache_clear()
+    gc.collect()
 
 
 def html_to_pdf(html: str, *, forms: bool = False, metadata: dict[str, str] | None = None) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..cli import friendly
+from ..clickbase import Command
 
 
 def _layout_for(key: dict[str, Any], key_path: str, layout: str | None) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def _layout_for(key: dict[str, Any], key_path: str, layout: str | None) -> dict[
     return data
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("key_file", type=click.Path(dir_okay=False))
 @click.argument("scans", nargs=-1)
 @click.option(
@@ -40,7 +40,6 @@ def _layout_for(key: dict[str, Any], key_path: str, layout: str | None) -> dict[
 @click.option("--dpi", type=click.IntRange(100, 600), default=200, show_default=True, help="Resolution for PDF scans.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes [all cores].")
 @click.option("--force", is_flag=True, help="Replace an existing --out folder.")
-@friendly
 def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None, fix: str | None, dpi: int,
          jobs: int | None, force: bool) -> None:  # fmt: skip
     """Read scanned answer sheets (PDF, PNG, JPEG, TIFF; files or folders) into the grader's CSV.
@@ -57,7 +56,7 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
     """
     from ..answer_key import read_key
     from ..network import SpecError
-    from ..workflow import progress_bar
+    from ..progress import progress_bar
     from .output import apply_fix, write_outputs
     from .run import scan_files, write_atomically
 

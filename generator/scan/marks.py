@@ -34,6 +34,7 @@ class AnswerRead:
     flag: str = ""
     margin: float = 1.0  # smallest gap between a column's chosen and next darkest bubble
     box: list[float] = field(default_factory=list)  # layout box [x, y, w, h] in points, for crops
+    seen: str = ""  # what the grid shows, '?' for an undecided column and '_' for an empty one: '-0.12?4'
 
 
 def column_name(kind: str, place: int | None) -> str:
@@ -112,14 +113,23 @@ def read_answer(answer: Mapping[str, Any], fills: Sequence[np.ndarray]) -> Answe
     seen_int = False
     flag = ""
     empty = True
+    shown: list[str] = []
     for col, f in zip(answer["columns"], fills, strict=True):
         row, why, m = decide_column(f)
         margin = min(margin, m)
         name = column_name(col["kind"], col["place"])
+        if col["place"] == -1:
+            shown.append(".")
         if why:
             flag = flag or f"{why} in the {name} column"
             empty = False
+            shown.append("?")
+            seen_int = seen_int or (col["kind"] == "digit" and col["place"] >= 0)
             continue
+        if row is None:
+            shown.append("_" if col["kind"] == "digit" and (col["place"] < 0 or seen_int) else "")
+        else:
+            shown.append("-" if col["kind"] == "sign" else str(col["bubbles"][row]["value"]))
         if row is not None:
             empty = False
         if col["kind"] == "sign":
@@ -145,7 +155,9 @@ def read_answer(answer: Mapping[str, Any], fills: Sequence[np.ndarray]) -> Answe
         elif not whole and not frac:
             flag = SIGN_ONLY
     if flag:
-        return AnswerRead(answer["id"], "", flag, margin, list(answer["box"]))
+        seen = "".join(shown)
+        seen = seen.replace("-.", "-0.", 1) if seen.startswith("-.") else ("0" + seen if seen.startswith(".") else seen)
+        return AnswerRead(answer["id"], "", flag, margin, list(answer["box"]), seen)
     value = f"{sign}{int(''.join(whole)) if whole else 0}" + (f".{''.join(frac)}" if frac else "")
     return AnswerRead(answer["id"], value, "", margin, list(answer["box"]))
 

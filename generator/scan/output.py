@@ -13,7 +13,7 @@ from .run import ScanResult
 FLAG_PREFIX = "flag:"  # flag columns: 'flag:z_h1'; grade ignores them, an unread answer is '?' (unreadable)
 UNREAD = "?"
 SUBMISSIONS, ISSUES, CORRECTIONS, REVIEW = "submissions.csv", "scan-issues.csv", "corrections.csv", "review.html"
-CORRECTION_HEADER = ["variant", "student_id", "name", "answer_id", "flag", "value"]
+CORRECTION_HEADER = ["variant", "student_id", "name", "answer_id", "flag", "seen", "value"]
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -45,7 +45,7 @@ def write_outputs(result: ScanResult, dest: Path) -> None:
         for i in result.answer_ids:
             r = s.reads.get(i)
             if r is not None and r.flag:
-                corrections.append([s.variant, s.student_id, s.name, i, r.flag, ""])
+                corrections.append([s.variant, s.student_id, s.name, i, r.flag, r.seen, ""])
     (dest / CORRECTIONS).write_text(_csv(corrections), encoding="utf-8")
     (dest / REVIEW).write_text(review_html(result), encoding="utf-8")
 
@@ -62,7 +62,7 @@ def review_html(result: ScanResult) -> str:
                 continue
             png = s.crops.get(i, b"")
             items.append({
-                "variant": s.variant, "student": s.name or s.student_id, "answer_id": i, "flag": r.flag,
+                "variant": s.variant, "student": s.name or s.student_id, "answer_id": i, "flag": r.flag, "seen": r.seen,
                 "src": "data:image/png;base64," + base64.b64encode(png).decode() if png else "",
             })  # fmt: skip
     return render_template("scan-review.html.j2", items=items, issues=result.issues, sheets=len(result.sheets),

@@ -1,0 +1,46 @@
+"""The terminal progress display of the commands (the library reports progress by callback)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+
+def progress_bar() -> Any:
+    """A rich progress display: description, bar, done/total, time elapsed and time left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("left"), TimeRemainingColumn(), transient=False,
+    )  # fmt: skip
+
+
+class StageBars:
+    """A ``(stage, done, total)`` callback that shows one bar per stage; use as a context manager."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> StageBars:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(kind, exc, tb)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None:  # started on the first report, so an early error prints no empty bar
+            self.bar = progress_bar()
+            self.bar.__enter__()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
