@@ -7,10 +7,13 @@ Answers against the key with verdict and diagnosis, then the worked step of each
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import msgspec
+from markupsafe import Markup, escape
 
+from ..mathtext import to_html
 from ..numbers import fmt, unit
 from ..records import Key
 from .context import Interval
@@ -23,6 +26,34 @@ from .mistakes import explain, label
 VERDICT_LABELS = {
     CORRECT: "correct", ECF: "follow-through", WRONG: "wrong", BLANK: "blank", UNREADABLE: "unreadable",
 }  # fmt: skip
+_BRACED = r"((?:[^{}]|\{[^{}]*\})*)"  # a group's text, with at most one level of braces inside
+_FRAC = re.compile(r"\\frac\{" + _BRACED + r"\}\{" + _BRACED + r"\}")
+# math in a mistake's explanation: ∂L/∂a_o, a_o, δ_k, e^(−z), a Greek letter, a lone y z w L, f′ or a(…)
+_PROSE_MATH = re.compile(
+    r"∂L/∂[a-zA-Z](?:_[A-Za-z0-9]+)?|[A-Za-zδσηε]_[A-Za-z0-9]+|e\^\(([−+]?z)\)|[δσηε]|\b[yzwLf]\b|\b[azwf](?=[(′)²])"
+    r"|(?<=− )a\b|(?<=of )a\b(?! [a-z])|(?<=ion )a\b"
+)
+
+
+def inline(symbol: str) -> str:
+    """A symbol with its fraction set inline, for one-line table rows: ∂L/∂w_{h1→o1}."""
+    return _FRAC.sub(lambda m: f"{m[1]}/{m[2]}", symbol)
+
+
+def prose_math(words: str) -> Markup:
+    """A mistake's explanation with its math in the worked steps' notation (italic variables,
+    real subscripts); the rest stays text."""
+    out, pos = [], 0
+    for m in _PROSE_MATH.finditer(words):
+        out.append(escape(words[pos : m.start()]))
+        tok = m[0]
+        if m[1]:
+            tok = f"e^{{{m[1]}}}"
+        tok = re.sub(r"_([A-Za-z0-9]+)", r"_{\1}", tok)
+        out.append(Markup(to_html(tok)))
+        pos = m.end()
+    out.append(escape(words[pos:]))
+    return Markup("").join(out)
 
 
 def grid_range(iv: Interval, decimals: int) -> str:
@@ -58,7 +89,7 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
                 own = grid_range(m.own, d)
         row = {
             "id": m.id,
-            "symbol": a.symbol,
+            "symbol": inline(a.symbol),
             "label": a.label,
             # numbers with the typographic minus; an unreadable text is shown exactly as typed
             "submitted": minus(m.entry.text) if m.entry.readable else m.entry.text,
@@ -70,7 +101,7 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
             "max_points": points(m.max_points),
             "diagnosis": m.diagnosis,
             "diagnosis_label": label(m.diagnosis) if m.diagnosis else "",
-            "diagnosis_words": explain(m.diagnosis),
+            "diagnosis_words": prose_math(explain(m.diagnosis)) if m.diagnosis else "",
             "note": m.note,
             "from_own": minus(own),
         }
@@ -86,6 +117,15 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
                 ],
             })  # fmt: skip
     counts = [{"verdict": v, "label": VERDICT_LABELS[v], "count": g.count(v)} for v in VERDICT_LABELS]
+    kinds = {m["verdict"] for m in mistakes}
+    if not kinds:
+        heading = ""
+    elif WRONG not in kinds:  # only blanks and unreadable answers: nothing to call a mistake
+        heading = "The steps you left blank" if kinds == {BLANK} else "The steps you left blank or we could not read"
+    elif kinds == {WRONG}:
+        heading = "Your mistakes, step by step"
+    else:
+        heading = "Your mistakes and missing answers, step by step"
     student = g.name or g.student_id or "anonymous"
     return {
         "title": key.title,
@@ -103,4 +143,5 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
         "counts": counts,
         "rows": rows,
         "mistakes": mistakes,
+        "mistakes_heading": heading,
     }

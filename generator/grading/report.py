@@ -8,6 +8,7 @@ WeasyPrint), registered with matplotlib, and written into the SVG as paths.
 
 from __future__ import annotations
 
+import html
 import io
 import statistics
 from collections import Counter
@@ -18,19 +19,30 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..mathtext import Node, _parse, _text_html
 from .display import plural
-from .feedback import VERDICT_LABELS, ecf_words
+from .feedback import VERDICT_LABELS, ecf_words, inline, prose_math
 from .grade import Graded, Grading
 from .gradebook import percent, points
+from .items import grading_items
 from .marking import BLANK, CORRECT, ECF, UNREADABLE, WRONG
 from .mistakes import explain, label
 
 ATTENTION_PERCENT = 50.0  # below this score a student is listed for the teacher
 ATTENTION_BLANK_SHARE = 0.25  # or when this share of the answers is blank or unreadable
-COLORS = {CORRECT: "#2e7d32", ECF: "#8bc34a", WRONG: "#c62828", BLANK: "#bdbdbd", UNREADABLE: "#757575"}
+# Fill, hatch, edge per verdict: five clearly different lightnesses (dark green, mid red, light green, white,
+# mid-dark grey) AND five different hatches, so the chart reads the same printed in black and white.
+BAR_STYLES: dict[str, tuple[str, str, str]] = {
+    CORRECT: ("#1b5e20", "", "#1b5e20"),
+    ECF: ("#c5e1a5", "////", "#33691e"),
+    WRONG: ("#e57373", "xxx", "#7f0000"),
+    BLANK: ("#ffffff", "...", "#616161"),
+    UNREADABLE: ("#616161", "\\\\\\", "#000000"),
+}
+COLORS = {v: style[0] for v, style in BAR_STYLES.items()}
 
 
-FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSans-Italic.ttf", "NotoSansMath-Regular.ttf")
 FONT_FAMILY = "Noto Sans"  # the family name inside those files
 _registered: list[str] = []
 
@@ -63,7 +75,11 @@ def _plot_style() -> Iterator[None]:
     _register_font()
     with matplotlib.rc_context({
         "font.family": "sans-serif", "font.sans-serif": [FONT_FAMILY], "svg.fonttype": "path",
-        "axes.unicode_minus": True,
+        "axes.unicode_minus": True, "hatch.linewidth": 0.6,
+        # tick labels in the tables' notation: the same Noto Sans Math italic letters (see chart_label)
+        "mathtext.fontset": "custom", "mathtext.rm": "Noto Sans Math", "mathtext.it": "Noto Sans:italic",
+        "mathtext.sf": "Noto Sans", "mathtext.cal": "Noto Sans",
+        "mathtext.tt": "Noto Sans",
     }):  # fmt: skip
         yield
 
@@ -95,10 +111,40 @@ def score_plot(percents: list[float]) -> Markup:
         return _score_plot(percents)
 
 
-def question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
-    """One horizontal stacked bar per answer id: shares of correct, follow-through, wrong, blank, unreadable."""
+def _mt_text(s: str, italic: bool) -> str:
+    return "".join(
+        "\\ " if ch == " " else f"\\{ch}" if ch in "{}$\\%#&" else ch for ch in html.unescape(_text_html(s, italic))
+    )
+
+
+def _mt(nodes: list[Node], italic: bool = True) -> str:
+    out = []
+    for n in nodes:
+        if isinstance(n, str):
+            out.append(f"\\mathrm{{{_mt_text(n, italic)}}}")
+            continue
+        kind, a, b = n
+        if kind == "frac":  # set inline in a bar label: ∂L/∂w
+            out.append(f"{_mt(a)}\\mathrm{{/}}{_mt(b)}")
+        elif kind == "hat":
+            out.append(f"\\hat{{{_mt(a)}}}")
+        else:
+            out.append(f"{'_' if kind == 'sub' else '^'}{{{_mt(a, italic=False)}}}")
+    return "".join(out)
+
+
+def chart_label(symbol: str) -> str:
+    """A matplotlib mathtext label in the tables' notation: the same Unicode math-italic letters
+    (templates' Noto Sans Math), sub- and superscripts, a fraction set inline."""
+    return f"${_mt(_parse(symbol))}$"
+
+
+def question_plot(ids: list[str], shares: dict[str, list[float]], labels: list[str] | None = None) -> Markup:
+    """One horizontal stacked bar per answer: shares of correct, follow-through, wrong, blank, unreadable.
+
+    ``labels`` are the answers' symbols in the key's notation (the answer ids when not given)."""
     with _plot_style():
-        return _question_plot(ids, shares)
+        return _question_plot([chart_label(s) for s in labels] if labels else ids, shares)
 
 
 def _score_plot(percents: list[float]) -> Markup:
@@ -114,16 +160,17 @@ def _score_plot(percents: list[float]) -> Markup:
 
 
 def _question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
-    fig = _figure(7.0, 0.9 + 0.15 * len(ids))
+    fig = _figure(7.0, 0.9 + 0.17 * len(ids))
     ax = fig.add_subplot()
     _style(ax)
     ys = list(range(len(ids)))
     left = [0.0] * len(ids)
-    for verdict, color in COLORS.items():
+    for verdict, (color, hatch, edge) in BAR_STYLES.items():
         vals = shares[verdict]
-        ax.barh(ys, vals, left=left, color=color, label=VERDICT_LABELS[verdict], height=0.8)
+        ax.barh(ys, vals, left=left, color=color, hatch=hatch, edgecolor=edge, linewidth=0.4,
+                label=VERDICT_LABELS[verdict], height=0.8)  # fmt: skip
         left = [a + b for a, b in zip(left, vals, strict=True)]
-    ax.set_yticks(ys, ids, fontsize=6.5)
+    ax.set_yticks(ys, ids, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of students (%)")
@@ -163,17 +210,21 @@ def report_context(grading: Grading) -> dict[str, Any]:
     shares = {v: [100.0 * per_q[i][v] / n for i in ids] for v in COLORS}
     symbols = {a.id: a.symbol for a in graded[0].vk.worked.answers} if graded else {}
     questions = []
+    items = {it.id: it for it in grading_items(grading)}
     for i in ids:
         c = per_q[i]
-        worst = Counter({code: q[i] for code, q in diag_questions.items() if q[i]}).most_common(1)
+        it = items[i]
         questions.append({
-            "id": i, "symbol": symbols.get(i, i),
+            "id": i, "symbol": inline(symbols[i]) if i in symbols else i,
             "correct": percent(100.0 * c[CORRECT] / n), "ecf": percent(100.0 * c[ECF] / n),
             "wrong": percent(100.0 * c[WRONG] / n), "missing": percent(100.0 * (c[BLANK] + c[UNREADABLE]) / n),
-            "mistake": worst[0][0] if worst else "", "mistake_label": label(worst[0][0]) if worst else "",
+            "facility": f"{it.facility:.2f}",
+            "discrimination": "—" if it.discrimination is None else f"{it.discrimination:.2f}".replace("-", "−"),
+            "mistake": it.mistake, "mistake_label": label(it.mistake) if it.mistake else "",
+            "mistake_count": it.mistake_count,
         })  # fmt: skip
     mistakes = [
-        {"code": code, "label": label(code), "words": explain(code), "count": count,
+        {"code": code, "label": label(code), "words": prose_math(explain(code)), "count": count,
          "students": len(diag_students[code]),
          "questions": ", ".join(q for q, _ in diag_questions[code].most_common(3))}
         for code, count in diag_total.most_common()
@@ -206,7 +257,7 @@ def report_context(grading: Grading) -> dict[str, Any]:
         "full_marks": sum(1 for g in graded if g.score == g.max_score),
         "totals": [{"label": VERDICT_LABELS[v], "count": c} for v, c in totals.items()],
         "score_plot": score_plot(pcts),
-        "question_plot": question_plot(ids, shares),
+        "question_plot": question_plot(ids, shares, [str(q["symbol"]) for q in questions]),
         "questions": questions,
         "mistakes": mistakes,
         "attention": attention,
