@@ -323,9 +323,6 @@ def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper
 
     # the pages the sheet needs with the minimum room; the room then grows to fill them
     floor = ROOM_FLOOR
-    # the page count of the old fixed densities, which never grows
-    n = sum(len(p.answers) for p in raw)
-    floor = ROOM_FLOOR if n <= 30 else 7.0 if n <= 60 else 4.0
     target = pages(floor)
     room = ROOM_MAX
     while room > floor and pages(room) > target:
