@@ -149,11 +149,11 @@ def test_a_long_variant_reads_down_within_page_sized_slabs() -> None:
     from generator.render.marking import SLAB_ROWS, answers_table
     from tests.test_render_context import max_problem
 
-    problem = {**max_problem(), "number": 1}
+    problem = max_problem()
     for paper in ("a4", "letter"):
-        t = answers_table(problem, paper)
+        t = answers_table(problem, 4, paper)
         assert t["long"]
-        ids = [a["id"] for a in problem["answers"]]
+        ids = [a.id for a in problem.answers]
         down = [r[c]["id"] for slab in t["slabs"] for c in range(t["per_row"]) for r in slab if c < len(r)]
         assert down == ids
         assert all(len(slab) <= SLAB_ROWS[paper] for slab in t["slabs"])
