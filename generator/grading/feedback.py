@@ -141,4 +141,5 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
         "rows": rows,
         "mistakes": mistakes,
         "mistakes_heading": heading,
+        "all_correct": g.count(CORRECT) == len(g.marks),  # nothing to explain: no legend
     }
