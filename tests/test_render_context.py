@@ -161,10 +161,11 @@ def test_final_answers_always_read_down_the_columns() -> None:
     variant = {"variant": "AAA-BBB", "problems": [{**problem, "number": 1}]}
     ctx = key_context(key, variant)
     p = ctx["problems"][0]
-    rows, ids = p["answers"]["rows"], [a["id"] for a in problem["answers"]]
-    assert len(rows) > 20  # the case that used to read along the rows
-    columns = [[r[c]["id"] for r in rows if c < len(r)] for c in range(p["answers"]["per_row"])]
-    assert [i for col in columns for i in col] == ids
+    ids = [a["id"] for a in problem["answers"]]
+    assert len(p["answers"]["rows"]) > 20  # the case that used to read along the rows
+    per_row = p["answers"]["per_row"]
+    down = [r[c]["id"] for slab in p["answers"]["slabs"] for c in range(per_row) for r in slab if c < len(r)]
+    assert down == ids  # down the columns of each page-sized slab
 
 
 def test_worksheet_rows_have_short_words_and_room_that_fills_the_pages() -> None:
@@ -174,7 +175,7 @@ def test_worksheet_rows_have_short_words_and_room_that_fills_the_pages() -> None
         p = ctx["problems"][0]
         words = {q["word"] for s in p["sections"] for r in s["rows"] for q in r["items"]}
         assert words <= {"net input", "activation", "loss", "delta", "gradient", "updated"}
-        assert 9.5 <= float(p["room"].removesuffix("mm")) <= 18.0
+        assert 16.0 <= float(p["room"].removesuffix("mm")) <= 26.0  # three handwritten lines at least
         html = render_template("worksheet.html.j2", **ctx)
         ET.fromstring(html)
         assert html.count('class="qrow') == sum(len(s["rows"]) for s in p["sections"])
@@ -218,3 +219,17 @@ def test_worked_solution_has_no_repository_pointer_or_double_colon() -> None:
     assert asked
     for note in asked:
         assert note.split(";")[0].replace("-", "−") not in html
+
+
+def test_a_neurons_quantities_share_a_row_and_every_box_has_room() -> None:
+    """z and a of a neuron sit in one row (the old rows split z_h2 | a_h2 across rows)."""
+    key = build_pack(load_builtin("profile", "standard"), pack="n", count=1, seed="1")
+    ctx = worksheet_context(key, key["variants"][0])
+    forward = ctx["problems"][0]["sections"][0]
+    for row in forward["rows"]:
+        ids = [q["id"] for q in row["items"]]
+        for i in ids:
+            if i.startswith("z_"):
+                assert f"a_{i[2:]}" in ids, ids
+    assert forward["cols"] == 4
+    assert float(ctx["problems"][0]["room"].removesuffix("mm")) >= 16.0

@@ -50,10 +50,14 @@ def render(key: dict[str, Any], tmp: Path, paper: str) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-@pytest.mark.parametrize(("profile", "paper"), [("deep", "a4"), ("standard", "letter"), ("hard", "a4")])
-def test_nothing_in_the_margins_and_one_page_per_variant(profile: str, paper: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kind", "profile", "paper"),
+    [("profile", "deep", "a4"), ("profile", "standard", "letter"), ("profile", "hard", "a4"),
+     ("preset", "ref-2-2-2-shared", "letter")],  # the preset's band lists every code: it must wrap
+)  # fmt: skip
+def test_nothing_in_the_margins_and_one_page_per_variant(kind: str, profile: str, paper: str, tmp_path: Path) -> None:
     students = [Student(f"s{i}", n) for i, n in enumerate(NAMES)]
-    key = build_pack(load_builtin("profile", profile), pack="m", students=students, seed="7")
+    key = build_pack(load_builtin(kind, profile), pack="m", students=students, seed="7")
     path = render(key, tmp_path, paper)
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) <= len(students)  # at most a page per variant
@@ -139,3 +143,17 @@ def test_names_in_every_script_have_a_font_or_a_warning() -> None:
 def test_parse_charsets_reads_fontconfig_ranges(pairs: list[tuple[int, int]]) -> None:
     text = " ".join(f"{a:x}" if a == b else f"{a:x}-{b:x}" for a, b in pairs) + "\n junk-zz"
     assert parse_charsets(text) == pairs
+
+
+def test_a_long_variant_reads_down_within_page_sized_slabs() -> None:
+    from generator.render.marking import SLAB_ROWS, answers_table
+    from tests.test_render_context import max_problem
+
+    problem = {**max_problem(), "number": 1}
+    for paper in ("a4", "letter"):
+        t = answers_table(problem, paper)
+        assert t["long"]
+        ids = [a["id"] for a in problem["answers"]]
+        down = [r[c]["id"] for slab in t["slabs"] for c in range(t["per_row"]) for r in slab if c < len(r)]
+        assert down == ids
+        assert all(len(slab) <= SLAB_ROWS[paper] for slab in t["slabs"])

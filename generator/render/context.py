@@ -165,6 +165,42 @@ def _field_name(problem: dict[str, Any], answer_id: str) -> str:
     return answer_id if problem["number"] == 1 else f"p{problem['number']}_{answer_id}"
 
 
+# Quantities of one neuron that a student computes one from the other (z then a; ∂L/∂a, f′, δ)
+# share a row of boxes, so the working of a neuron stays together.
+NEURON_KINDS = {"z", "a", "dL_da", "dact", "delta"}
+
+
+def _neuron(answer: dict[str, Any]) -> tuple[int, int] | None:
+    q = answer.get("quantity") or {}
+    if q.get("kind") in NEURON_KINDS and "neuron" in q:
+        return (int(q.get("layer", 0)), int(q["neuron"]))
+    return None
+
+
+def question_rows(items: list[dict[str, Any]], answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of answer boxes: a neuron's quantities never split across rows; 4 boxes a row where
+    neurons come in pairs (z, a), else 3. Each row: its items, the empty cells after them, and
+    whether a head holds a fraction (taller)."""
+    groups: list[list[dict[str, Any]]] = []
+    last: tuple[int, int] | None = None
+    for item, a in zip(items, answers, strict=True):
+        key = _neuron(a)
+        if groups and key is not None and key == last:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+        last = key
+    sizes = {len(g) for g in groups}
+    cols = 4 if 2 in sizes and max(sizes) <= 2 else 3
+    rows: list[list[dict[str, Any]]] = []
+    for g in groups:
+        if rows and len(rows[-1]) + len(g) <= cols:
+            rows[-1].extend(g)
+        else:
+            rows.append(list(g))
+    return [{"items": r, "pad": cols - len(r), "tall": any("\\frac" in q["symbol"] for q in r)} for r in rows]
+
+
 def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
     d = key["decimals"]
     problems = []
@@ -184,11 +220,11 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
                 }
                 for a in answers
             ]
-            rows = [
-                {"items": items[i : i + 3], "tall": any("\\frac" in q["symbol"] for q in items[i : i + 3])}
-                for i in range(0, len(items), 3)
-            ]
-            sections.append({"title": title, "intro": GROUP_INTROS[groups[0]], "rows": rows, "count": len(items)})
+            rows = question_rows(items, answers)
+            cols = max(len(r["items"]) + r["pad"] for r in rows)
+            sections.append({
+                "title": title, "intro": GROUP_INTROS[groups[0]], "rows": rows, "count": len(items), "cols": cols,
+            })  # fmt: skip
         n = len(p["answers"])
         problems.append({
             "number": p["number"],
@@ -212,13 +248,12 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
     }
 
 
-# Working room above each answer box: as much as the pages the worksheet needs anyway can
-# hold. The page count is the one the questions need with the old fixed room (9.5 mm up to
-# 30 questions, 7 up to 60, 4 beyond: a fuller page is not comfortable); the room then
-# grows, up to ROOM_MAX, while a simulated layout of the worksheet keeps that page count.
+# Working room above each answer box: at least ROOM_FLOOR (three handwritten lines), and as
+# much more as the pages the worksheet then needs can hold: the room grows, up to ROOM_MAX,
+# while a simulated layout of the worksheet keeps that page count.
 # Heights in mm, measured on rendered sheets.
-ROOM_FLOOR = 9.5
-ROOM_MAX = 18.0
+ROOM_FLOOR = 16.0  # three lines of handwriting: a sigmoid step needs them
+ROOM_MAX = 26.0
 PAGE_HEIGHT = {"a4": 297.0 - 33.0, "letter": 279.4 - 33.0}  # minus the @page margins
 PAGE_WIDTH = {"a4": 210.0 - 32.0, "letter": 215.9 - 32.0}
 SLACK = 6.0  # per page, for what the estimate misses
@@ -285,9 +320,8 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
         put(_H_END)
         return page
 
-    # the page count of the old fixed densities, which never grows
-    n = sum(len(p["answers"]) for p in raw)
-    floor = ROOM_FLOOR if n <= 30 else 7.0 if n <= 60 else 4.0
+    # the pages the sheet needs with the minimum room; the room then grows to fill them
+    floor = ROOM_FLOOR
     target = pages(floor)
     room = ROOM_MAX
     while room > floor and pages(room) > target:

@@ -26,6 +26,8 @@ _NARROW = {" ": 0.26, ".": 0.27, "_": 0.46, "i": 0.26, "l": 0.26, "j": 0.26, "t"
 _PAD = 1.6  # left + right padding of a cell
 _GAP = 2.5
 TEXT_WIDTH = {"a4": 210.0 - 32.0, "letter": 215.9 - 32.0}
+# Rows of answers that fit on one page with the table head (rows are 5.15 mm apart).
+SLAB_ROWS = {"a4": 46, "letter": 43}
 
 
 def _width(text: str, pt: float, bold: bool = False) -> float:
@@ -77,14 +79,23 @@ def answers_table(p: dict[str, Any], paper: str, *, hand: bool = False) -> dict[
     group = w_id + w_value + w_range + w_hand
     width = TEXT_WIDTH.get(paper, TEXT_WIDTH["a4"])
     per_row = max(1, min(4, int((width + _GAP) // (group + _GAP))))
-    height = -(-len(entries) // per_row)
-    columns = [entries[c * height : (c + 1) * height] for c in range(per_row)]
-    rows = [[col[i] for col in columns if i < len(col)] for i in range(height)]
+    # Columns read down within a slab of rows that fits on a page (a long table read down
+    # its whole length would send the reader across pages and back).
+    slab = SLAB_ROWS.get(paper, SLAB_ROWS["a4"]) * per_row
+    slabs = []
+    for start in range(0, len(entries), slab):
+        part = entries[start : start + slab]
+        height = -(-len(part) // per_row)
+        columns = [part[c * height : (c + 1) * height] for c in range(per_row)]
+        slabs.append([[col[i] for col in columns if i < len(col)] for i in range(height)])
+    rows = [row for rows_ in slabs for row in rows_]
     # the spare width goes to the gaps, so the groups stay apart and each cell keeps its size
     gap = min(8.0, (width - per_row * group) / (per_row - 1)) if per_row > 1 else 0.0
     return {
         "number": p["number"],
         "rows": rows,
+        "slabs": slabs,
+        "long": len(slabs) > 1,
         "per_row": per_row,
         "cols": {
             "id": f"{w_id:.1f}mm",
@@ -113,6 +124,7 @@ LIST_CODES = 12
 
 def _block(group: list[dict[str, Any]], total: int, paper: str) -> dict[str, Any]:
     first = group[0]
+    tables = [answers_table(p, paper) for p in first["problems"]]
     codes = [{"code": v["variant"], "who": _who(v)} for v in group]
     if len(group) == 1:
         summary = ""
@@ -124,8 +136,9 @@ def _block(group: list[dict[str, Any]], total: int, paper: str) -> dict[str, Any
         "codes": codes if len(group) <= LIST_CODES else codes[:1],
         "more": max(0, len(group) - LIST_CODES) if len(group) > LIST_CODES else 0,
         "summary": summary,
-        "problems": [answers_table(p, paper) for p in first["problems"]],
+        "problems": tables,
         "multi": len(first["problems"]) > 1,
+        "long": any(t["long"] for t in tables),
     }
 
 
