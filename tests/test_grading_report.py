@@ -85,7 +85,7 @@ def test_chart_bars_differ_in_lightness_and_hatch_so_they_survive_black_and_whit
     assert len(set(hatches)) == len(hatches)
 
 
-def test_chart_labels_use_the_tables_symbols() -> None:
+def test_chart_labels_use_the_tables_symbols(caplog: pytest.LogCaptureFixture) -> None:
     assert chart_label("z_{h1}") == "$\\mathrm{\U0001d63b}_{\\mathrm{h1}}$"  # math italic z, upright subscript
     assert "\\mathrm{/}" in chart_label("\\frac{∂L}{∂w_{h1→o1}}")
     shares = {v: [50.0, 50.0] for v in BAR_STYLES}
@@ -94,6 +94,7 @@ def test_chart_labels_use_the_tables_symbols() -> None:
     assert "NotoSansMath-Regular" in fonts  # the symbols' letters, as in the tables
     assert all(f.startswith("NotoSans") for f in fonts), fonts
     assert "z_h1" not in svg
+    assert not [r for r in caplog.records if r.name.startswith("matplotlib")]  # no findfont noise on the terminal
 
 
 def _graded(change: Callable[[str, str], str]) -> Grading:

@@ -144,4 +144,5 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
         "rows": rows,
         "mistakes": mistakes,
         "mistakes_heading": heading,
+        "all_correct": g.count(CORRECT) == len(g.marks),  # nothing to explain: no legend
     }

@@ -77,9 +77,10 @@ def _plot_style() -> Iterator[None]:
         "font.family": "sans-serif", "font.sans-serif": [FONT_FAMILY], "svg.fonttype": "path",
         "axes.unicode_minus": True, "hatch.linewidth": 0.6,
         # tick labels in the tables' notation: the same Noto Sans Math italic letters (see chart_label)
+        # (every mathtext family set to a bundled file: a missing one prints a findfont warning on the terminal)
         "mathtext.fontset": "custom", "mathtext.rm": "Noto Sans Math", "mathtext.it": "Noto Sans:italic",
-        "mathtext.sf": "Noto Sans", "mathtext.cal": "Noto Sans",
-        "mathtext.tt": "Noto Sans",
+        "mathtext.bf": "Noto Sans:bold", "mathtext.bfit": "Noto Sans:italic", "mathtext.sf": "Noto Sans",
+        "mathtext.cal": "Noto Sans", "mathtext.tt": "Noto Sans",
     }):  # fmt: skip
         yield
 
