@@ -17,7 +17,7 @@ from typing import Any
 
 from . import ops
 from .graph import Graph, Node
-from .numbers import quantize, unit
+from .numbers import is_tie, quantize, unit
 
 Mode = str
 MODES = ("exact", "quantity", "fine")
@@ -130,7 +130,9 @@ def node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals:
     With point inputs (given values, or a student's own earlier answers) the honest routes
     are enumerated instead of bounded: each subset of the step's inner roundings applied,
     then the result rounded. So z = 0.15 x 0.05 + 0.20 x 0.10 + 0.35 accepts only 0.3775,
-    and sigma(0.3775) accepts 0.5933 but not the 0.5932 no rounding habit produces.
+    and sigma(0.3775) accepts 0.5933 but not the 0.5932 no rounding habit produces. An
+    intermediate exactly halfway (0.0005 at 3 places) may be rounded either way (half up
+    or half to even, as calculators and numpy do): both routes are honest.
     Inputs no arithmetic can take (a student's 3650 for z, infinities) give ``NONFINITE``,
     which contains no value: never an exception.
     """
@@ -146,7 +148,11 @@ def _node_interval(node: Node, ivs: Sequence[ops.Interval], n_out: int, decimals
     k = ops.roundings(node)
     if all(lo == hi for lo, hi in ivs) and k <= MAX_ENUMERATED:
         args = [lo for lo, _ in ivs]
-        routes = [ops.point(node, args, ops.FloatMath, _Rounder(mask, decimals), n_out) for mask in range(2**k)]
+        rounders = [_Rounder(mask, decimals) for mask in range(2**k)]
+        routes = [ops.point(node, args, ops.FloatMath, r, n_out) for r in rounders]
+        if any(r.tied for r in rounders):  # a student may round an exact tie either way
+            evens = [_Rounder(mask, decimals, even=True) for mask in range(2**k)]
+            routes += [ops.point(node, args, ops.FloatMath, r, n_out) for r in evens]
         lo, hi = min(routes), max(routes)
         if lo == hi and _on_grid(lo, decimals):
             snapped = float(quantize(lo, decimals))
@@ -162,13 +168,16 @@ MAX_ENUMERATED = 6  # 2^6 routes of one step at most; wider steps fall back to t
 class _Rounder:
     """Rounds the i-th inner intermediate of a step when bit i of ``mask`` is set."""
 
-    def __init__(self, mask: int, decimals: int) -> None:
-        self.mask, self.decimals, self.i = mask, decimals, 0
+    def __init__(self, mask: int, decimals: int, even: bool = False) -> None:
+        self.mask, self.decimals, self.i, self.even, self.tied = mask, decimals, 0, even, False
 
     def __call__(self, x: Any) -> Any:
         bit = self.mask >> self.i & 1
         self.i += 1
-        return float(quantize(x, self.decimals)) if bit else x
+        if not bit:
+            return x
+        self.tied = self.tied or is_tie(x, self.decimals)
+        return float(quantize(x, self.decimals, self.even))
 
 
 def _on_grid(x: float, decimals: int) -> bool:

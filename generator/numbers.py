@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 
 def to_decimal(x: float | Decimal | int | str) -> Decimal:
@@ -12,12 +12,20 @@ def to_decimal(x: float | Decimal | int | str) -> Decimal:
     return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
 
 
-def quantize(x: float | Decimal | int | str, decimals: int) -> Decimal:
-    """Round to ``decimals`` places, half away from zero; -0 becomes 0."""
+def quantize(x: float | Decimal | int | str, decimals: int, even: bool = False) -> Decimal:
+    """Round to ``decimals`` places, half away from zero (``even``: half to even); -0 becomes 0."""
     with localcontext() as ctx:
         ctx.prec = 60
-        q = to_decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        q = to_decimal(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN if even else ROUND_HALF_UP)
     return q + Decimal(0) if q.is_zero() else q  # drop the sign of a negative zero
+
+
+def is_tie(x: float | Decimal | int | str, decimals: int) -> bool:
+    """Whether ``x`` lies exactly halfway between two values of ``decimals`` places (0.0005 at 3)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        scaled = to_decimal(x).scaleb(decimals)
+        return abs(scaled - scaled.to_integral_value()) == Decimal("0.5")
 
 
 def fmt(x: float | Decimal | int | str, decimals: int) -> str:

@@ -484,6 +484,22 @@ def single_variant(net: dict[str, Any], d: int) -> VariantKey:
     return variant_key(Variant("AAA-AAA", None, [problem]), d)
 
 
+def test_an_exact_tie_rounded_half_to_even_is_honest() -> None:
+    """Found by hypothesis: z = (-0.05)(-0.01) + (-0.01)(-0.25) = 0.0005 + 0.0025, both products ties at 3 places.
+
+    By hand: rounding the products half up gives 0.001 + 0.003 = 0.004; half to even (numpy, many
+    calculators) 0.000 + 0.002 = 0.002; no rounding 0.003. All three are honest; 0.001 is not.
+    """
+    net = {"layers": [4, 1, 1], "activation": ["relu", "sigmoid"], "loss": "half_sse", "bias": "none",
+           "learning_rate": 0.1, "inputs": [0.0, -0.01, 0.0, -0.25], "targets": [0.5],
+           "weights": [[[0.0, -0.05, 0.0, -0.01]], [[0.5]]], "biases": [[0.0], [0.0]]}
+    vk = single_variant(net, 3)
+    lo, hi = vk.key_iv["z_h1"]
+    assert all(lo <= v <= hi for v in (0.002, 0.003, 0.004))
+    assert not lo <= 0.001 <= hi
+    assert not lo <= 0.005 <= hi
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(network_dicts(), st.integers(2, 5), st.randoms(use_true_random=False))
 def test_honest_students_get_full_marks_on_random_networks(net: dict[str, Any], d: int, rng: random.Random) -> None:
