@@ -490,9 +490,17 @@ def test_an_exact_tie_rounded_half_to_even_is_honest() -> None:
     By hand: rounding the products half up gives 0.001 + 0.003 = 0.004; half to even (numpy, many
     calculators) 0.000 + 0.002 = 0.002; no rounding 0.003. All three are honest; 0.001 is not.
     """
-    net = {"layers": [4, 1, 1], "activation": ["relu", "sigmoid"], "loss": "half_sse", "bias": "none",
-           "learning_rate": 0.1, "inputs": [0.0, -0.01, 0.0, -0.25], "targets": [0.5],
-           "weights": [[[0.0, -0.05, 0.0, -0.01]], [[0.5]]], "biases": [[0.0], [0.0]]}
+    net = {
+        "layers": [4, 1, 1],
+        "activation": ["relu", "sigmoid"],
+        "loss": "half_sse",
+        "bias": "none",
+        "learning_rate": 0.1,
+        "inputs": [0.0, -0.01, 0.0, -0.25],
+        "targets": [0.5],
+        "weights": [[[0.0, -0.05, 0.0, -0.01]], [[0.5]]],
+        "biases": [[0.0], [0.0]],
+    }
     vk = single_variant(net, 3)
     lo, hi = vk.key_iv["z_h1"]
     assert all(lo <= v <= hi for v in (0.002, 0.003, 0.004))

@@ -251,9 +251,7 @@ def read_qti_results(path: Path, key: Key) -> Iterator[Submission | Issue]:
 READERS = {"moodle": read_moodle, "canvas": read_canvas}
 
 
-def read_lms_files(
-    paths: Iterable[str | Path], key: Key
-) -> tuple[list[Submission], list[Issue], list[str | Path]]:
+def read_lms_files(paths: Iterable[str | Path], key: Key) -> tuple[list[Submission], list[Issue], list[str | Path]]:
     """LMS exports among ``paths`` (files, or files in folders) read with the key; every other
     file or folder is returned for the ordinary readers."""
     subs: list[Submission] = []

@@ -17,9 +17,7 @@ def write(key: Key, dest: Path, options: OutputOptions) -> list[Path]:
     from ..sheet.render import write_answer_sheets
 
     ids = list(options.answer_sheet_ids) if options.answer_sheet_ids else None
-    return write_answer_sheets(
-        key, dest, unique_stems(key.variants), paper=options.paper, ids=ids, jobs=options.jobs
-    )
+    return write_answer_sheets(key, dest, unique_stems(key.variants), paper=options.paper, ids=ids, jobs=options.jobs)
 
 
 WRITER = PackWriter(name="answer-sheet", label="answer sheets", write=write, wanted=_wanted)
