@@ -216,12 +216,12 @@ def document_costs(profile: str, n: int = 20) -> tuple[float, float, float, int,
     from generator.spec import load_builtin
 
     key = build_pack(load_builtin("profile", profile), pack="cost", count=n + 1, seed="cost", course="NN 101")
-    first = key["variants"][0]
+    first = key.variants[0]
     render_worksheet(key, first, "a4")
     render_key(key, first, "a4")
     ws_t, key_t = [], []
     ws_pages = key_pages = 0
-    for v in key["variants"][1:]:
+    for v in key.variants[1:]:
         t0 = time.process_time()
         _, ws_pages = render_worksheet(key, v, "a4")
         t1 = time.process_time()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -65,18 +64,19 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
     from .pack import build_pack
     from .spec import resolve
     from .terminal import print_solution
+    from .worked import to_json, worked_of
 
     sp = resolve(spec)
     key = build_pack(sp, pack="solve", count=1, seed=seed, decimals=decimals)
-    problem = key["variants"][0]["problems"][0]
+    problem = worked_of(key, key.variants[0].problems[0])
     if as_json:
-        click.echo(json.dumps(problem, ensure_ascii=False, indent=1))
+        click.echo(to_json(problem))
     else:
-        print_solution(problem, key["decimals"])
+        print_solution(problem, key.decimals)
 
 
 @cli.command()
-@click.option("--count", "-n", type=click.IntRange(1, 5000), help="Number of anonymous variants.")
+@click.option("--count", "-n", type=click.IntRange(1, 100_000), help="Number of anonymous variants.")
 @click.option(
     "--roster", type=click.Path(dir_okay=False), help="CSV with a student_id (or id) column and optional name."
 )
@@ -84,8 +84,12 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False), help="Teacher's TOML spec file.")
 @click.option("--preset", help="Built-in fixed network (see 'backprop-exam presets').")
 @click.option("--pack", default="demo", show_default=True, help="Pack name: answer_keys/<pack>.json, output/<pack>/.")
-@click.option("--seed", help="Make the pack reproducible from this seed (without --secret, the seed is the secret).")
-@click.option("--secret", help=f"Pack secret for variant seeds [${'BACKPROP_EXAM_SECRET'}, else generated].")
+@click.option("--seed", help="Practice packs: rebuild the same pack from this seed (warns when it can be guessed).")
+@click.option(
+    "--secret",
+    help="A long passphrase the pack secret is derived from (checked; weak ones are refused) "
+    "[$BACKPROP_EXAM_SECRET, else random].",
+)
 @click.option("--keys", "keys_dir", default="answer_keys", show_default=True, type=click.Path(file_okay=False))
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False))
 @click.option("--decimals", "-d", type=click.IntRange(1, 8), help="Decimals of every answer [spec's, else 4].")

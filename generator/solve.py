@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
 from . import functions
 from .evaluate import accepted_intervals, evaluate
 from .graph import ANSWER_KINDS, Graph, Node, build_graph
 from .network import Network, SpecError
 from .numbers import fmt, fmt_given, minus, quantize, unit
+from .records import (
+    Accepted,
+    Answer,
+    Description,
+    GivenValue,
+    NetworkRecord,
+    Problem,
+    Quantity,
+    StepRecord,
+    Update,
+    WorkedAnswer,
+    WorkedProblem,
+)
 from .steps import Step, StepWriter, label, symbol
 
 DEFAULT_ASK = ("z", "a", "loss", "delta", "grad_w", "grad_b", "new_w", "new_b")
@@ -62,26 +74,24 @@ def asked_ids(graph: Graph, ask: Iterable[str]) -> list[str]:
     return chosen
 
 
-def quantity(node: Node) -> dict[str, Any]:
-    q: dict[str, Any] = {"kind": node.kind}
-    if node.layer is not None:
-        q["layer"] = node.layer
-    if node.neuron is not None:
-        q["neuron"] = node.neuron
-    if node.src is not None:
-        q["from"] = node.src
-    return q
+def quantity(node: Node) -> Quantity:
+    return Quantity(node.kind, node.layer, node.neuron, node.src)  # type: ignore[arg-type]
 
 
-def accepted(sol: Solution, node_id: str) -> dict[str, Any]:
+def accepted(sol: Solution, node_id: str) -> Accepted:
     lo, hi = sol.intervals[node_id]
     u = unit(sol.decimals)
     first, last = math.ceil(lo / u - 1e-9) * u, math.floor(hi / u + 1e-9) * u
-    return {"from": fmt(first, sol.decimals), "to": fmt(last, sol.decimals), "interval": [lo, hi]}
+    return Accepted(fmt(first, sol.decimals), fmt(last, sol.decimals), (lo, hi))
 
 
-def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[str, Any]:
-    """The JSON record of one solved problem: network, given values, answers, steps, updates."""
+def answer_records(sol: Solution, asked: Iterable[str]) -> list[Answer]:
+    """The stored (version 2) answers: exact, rounded and the accepted interval."""
+    return [Answer(nid, float(sol.exact[nid]), sol.rounded(nid), sol.intervals[nid]) for nid in asked]
+
+
+def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> WorkedProblem:
+    """One solved problem with its worked solution: network, given values, answers, steps, updates."""
     g, d = sol.graph, sol.decimals
     net = g.network
     asked = asked_ids(g, ask)
@@ -89,20 +99,14 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
     answers = []
     for nid in asked:
         node = g.by_id[nid]
-        answers.append({
-            "id": nid,
-            "label": label(g, nid),
-            "symbol": symbol(g, nid),
-            "group": node.group,
-            "quantity": quantity(node),
-            "exact": float(sol.exact[nid]),
-            "rounded": sol.rounded(nid),
-            "hand_rounded": fmt(sol.quantity[nid], d),
-            "accepted": accepted(sol, nid),
-        })  # fmt: skip
-    steps = [st.to_dict() for st in worked_steps(sol, asked_set)]
+        answers.append(WorkedAnswer(
+            id=nid, label=label(g, nid), symbol=symbol(g, nid), group=node.group,  # type: ignore[arg-type]
+            quantity=quantity(node), exact=float(sol.exact[nid]), rounded=sol.rounded(nid),
+            hand_rounded=fmt(sol.quantity[nid], d), accepted=accepted(sol, nid),
+        ))  # fmt: skip
+    steps = [StepRecord.of(st) for st in worked_steps(sol, asked_set)]
     given = [
-        {"id": n.id, "symbol": symbol(g, n.id), "kind": n.kind, "value": fmt_given(g.given[n.id])}
+        GivenValue(id=n.id, symbol=symbol(g, n.id), kind=n.kind, value=fmt_given(g.given[n.id]))
         for n in g.nodes
         if n.given
     ]
@@ -113,21 +117,16 @@ def problem_record(sol: Solution, ask: Iterable[str], number: int = 1) -> dict[s
         old, _eta, grad = node.args
         step = quantize(sol.exact[grad], d) * Decimal(fmt_given(net.learning_rate))
         change = sol.exact[node.id] - Decimal(repr(g.given[old]))
-        updates.append({
-            "id": node.id, "param": old, "symbol": symbol(g, old),
-            "old": fmt_given(g.given[old]), "gradient": sol.rounded(grad),
-            "step": fmt(step, d), "new": sol.rounded(node.id),
-            "direction": "up" if change > 0 else "down" if change < 0 else "same",
-        })  # fmt: skip
-    return {
-        "number": number,
-        "network": net.to_dict(),
-        "description": describe(net),
-        "given": given,
-        "answers": answers,
-        "steps": steps,
-        "updates": updates,
-    }
+        updates.append(Update(
+            id=node.id, param=old, symbol=symbol(g, old),
+            old=fmt_given(g.given[old]), gradient=sol.rounded(grad),
+            step=fmt(step, d), new=sol.rounded(node.id),
+            direction="up" if change > 0 else "down" if change < 0 else "same",
+        ))  # fmt: skip
+    return WorkedProblem(
+        number=number, network=NetworkRecord.of(net), description=describe(net), given=given,
+        answers=answers, steps=steps, updates=updates,
+    )  # fmt: skip
 
 
 def worked_steps(sol: Solution, asked: set[str] | frozenset[str]) -> list[Step]:
@@ -145,20 +144,20 @@ def worked_steps(sol: Solution, asked: set[str] | frozenset[str]) -> list[Step]:
             parts = [f"The rounded numbers shown give {shown}"] if shown != st.result else []
             if hand:
                 parts.append(f"rounding every value from the start gives {' or '.join(sorted(hand))}")
-            parts.append(f"exact arithmetic gives {st.result}; accepted: {acc['from']} to {acc['to']}.")
+            parts.append(f"exact arithmetic gives {st.result}; accepted: {acc.first} to {acc.last}.")
             text = "; ".join(parts)
             note = minus(text[0].upper() + text[1:])
         out.append(replace(st, shown=shown if shown != st.result else "", note=note) if note else st)
     return out
 
 
-def problem_steps(problem: Mapping[str, Any], decimals: int) -> list[Step]:
-    """The worked steps of an answer-key problem record, derived from its network (nothing parsed)."""
-    sol = solve(Network.from_dict(dict(problem["network"])), decimals)
-    return worked_steps(sol, {a["id"] for a in problem["answers"]})
+def problem_steps(problem: Problem, decimals: int) -> list[Step]:
+    """The worked steps of an answer-key problem, derived from its network (nothing parsed)."""
+    sol = solve(problem.network.network(), decimals)
+    return worked_steps(sol, {a.id for a in problem.answers})
 
 
-def describe(net: Network) -> dict[str, str]:
+def describe(net: Network) -> Description:
     """Plain-words conventions, printed on worksheets and keys exactly as stated here."""
     acts = list(dict.fromkeys(net.activation))
     words = {a: _act_words(net, a) for a in acts}
@@ -175,7 +174,7 @@ def describe(net: Network) -> dict[str, str]:
     }[net.bias]
     arch = "-".join(str(n) for n in net.layers)
     update = f"one gradient-descent step, w ← w − η ∂L/∂w with η = {fmt_given(net.learning_rate)}"
-    return {"architecture": arch, "activation": act, "loss": loss, "bias": bias, "update": update}
+    return Description(architecture=arch, activation=act, loss=loss, bias=bias, update=update)
 
 
 def _act_words(net: Network, name: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,6 +16,7 @@ from rich.table import Table
 
 from .mathtext import to_text
 from .numbers import minus
+from .records import WorkedProblem
 
 # C0 and C1 controls (ESC starts every escape sequence; CSI is U+009B), DEL, and the bidi
 # overrides and isolates that make a terminal show text in another order than it is stored.
@@ -45,21 +45,21 @@ GROUP_TITLES = {
 }
 
 
-def print_solution(problem: dict[str, Any], decimals: int, console: Console | None = None) -> None:
+def print_solution(problem: WorkedProblem, decimals: int, console: Console | None = None) -> None:
     con = console or Console(highlight=False)
-    d = problem["description"]
-    con.print(f"[bold]Network {d['architecture']}[/bold]: {d['activation']}; {d['bias']}.")
-    con.print(f"Loss: {d['loss']}. Update: {d['update']}.")
+    d = problem.description
+    con.print(f"[bold]Network {d.architecture}[/bold]: {d.activation}; {d.bias}.")
+    con.print(f"Loss: {d.loss}. Update: {d.update}.")
     given = Table(title="Given", title_justify="left", show_header=False, box=None, pad_edge=False)
     row: list[str] = []
-    for g in problem["given"]:
-        row.append(f"{to_text(g['symbol'])} = {g['value']}")
+    for g in problem.given:
+        row.append(f"{to_text(g.symbol)} = {g.value}")
     for i in range(0, len(row), 4):
         given.add_row(*row[i : i + 4])
     con.print(given)
-    asked = {a["id"] for a in problem["answers"]}
+    asked = {a.id for a in problem.answers}
     for group, title in GROUP_TITLES.items():
-        steps = [s for s in problem["steps"] if s["group"] == group]
+        steps = [s for s in problem.steps if s.group == group]
         if not steps:
             continue
         t = Table(title=title, title_justify="left", title_style="bold", expand=False)
@@ -68,17 +68,17 @@ def print_solution(problem: dict[str, Any], decimals: int, console: Console | No
         t.add_column("with numbers")
         t.add_column("result", justify="right", no_wrap=True)
         for s in steps:
-            res = minus(s["result"]) + ("" if s["id"] in asked else " ·")
-            sub = to_text(s["substituted"]) + (f"\n[dim]{s['note']}[/dim]" if s.get("note") else "")
-            t.add_row(s["id"], to_text(s["formula"]), sub, res)
+            res = minus(s.result) + ("" if s.id in asked else " ·")
+            sub = to_text(s.substituted) + (f"\n[dim]{s.note}[/dim]" if s.note else "")
+            t.add_row(s.id, to_text(s.formula), sub, res)
         con.print(t)
     table = Table(title="Updated parameters", title_justify="left", title_style="bold")
     for col in ("parameter", "old", "gradient", "η × gradient", "new", "change"):
         table.add_column(col, justify="left" if col == "parameter" else "right")
     arrow = {"up": "↑", "down": "↓", "same": "="}
-    for u in problem["updates"]:
-        cells = [minus(u[k]) for k in ("old", "gradient", "step", "new")]
-        table.add_row(to_text(u["symbol"]), *cells, arrow[u["direction"]])
+    for u in problem.updates:
+        cells = [minus(v) for v in (u.old, u.gradient, u.step, u.new)]
+        table.add_row(to_text(u.symbol), *cells, arrow[u.direction])
     con.print(table)
     con.print(f"[dim]Values rounded to {decimals} decimals, half away from zero. "
               "'·' marks a step that is not asked on the worksheet.[/dim]")  # fmt: skip

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from .answer_key import dumps, validate
+from .answer_key import check, encode
 from .errors import OutputExists
 from .naming import check_pack_name
-from .pack import Student, build_pack
+from .pack import Student, build_pack, resolve_secret
+from .records import Key
 from .spec import Spec, load_builtin, load_spec_file
 from .transaction import Staging, check_replaceable, check_writable, recover, staging_dir, write_manifest
 from .writers import OutputOptions, write_pack
@@ -60,7 +60,7 @@ class PackOptions:
 
 @dataclass
 class PackResult:
-    key: dict[str, Any]
+    key: Key
     key_path: Path
     key_bytes: int
     pack_dir: Path | None  # None with pdf=False
@@ -119,8 +119,8 @@ def generate_pack(
             spec, pack=options.pack, students=students, count=count, seed=options.seed, secret=options.secret,
             decimals=options.decimals, title=options.title, course=options.course, progress=solving,
         )  # fmt: skip
-        validate(key)
-        text = dumps(key).encode("utf-8")
+        check(key)
+        text = encode(key)
         t_key = time.perf_counter() - t0
         staged_key = staging.path(f"{options.pack}.json")
         fd = os.open(staged_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds the pack secret
@@ -139,7 +139,7 @@ def generate_pack(
             def rendering(k: int) -> None:
                 nonlocal rendered
                 rendered += k
-                tick("Rendering PDFs", rendered, len(key["variants"]))
+                tick("Rendering PDFs", rendered, len(key.variants))
 
             made = write_pack(key, staged_dir, options.output, rendering)
             write_manifest(staged_dir)
@@ -158,9 +158,12 @@ def generate_pack(
 def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
     """The closing lines of ``generate``: what was written where."""
     key = result.key
-    layers = "-".join(map(str, key["structure"]["layers"]))
+    layers = "-".join(map(str, key.structure.layers))
+    # a guessable --seed: said plainly (resolve_secret is cached, so the secret is not derived twice)
+    warning = resolve_secret(options.secret, options.seed, options.pack).warning if key.secret_source == "seed" else ""
     lines = [
-        f"Wrote {len(key['variants'])} variants of '{key['pack']}' ({layers}, {spec_name}) in "
+        *([warning] if warning else []),
+        f"Wrote {len(key.variants)} variants of '{key.pack}' ({layers}, {spec_name}) in "
         f"{result.seconds['total']:.1f} s (solving {result.seconds['solving']:.1f} s):",
         f"  answer key   {result.key_path}  ({result.key_bytes // 1024} KB; keep it: it holds the pack secret)",
     ]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+from generator.records import Key
 
 Student = Mapping[str, str]  # first, last, email, idnumber, username, canvas_id, sis_id, section
 
@@ -22,36 +23,36 @@ def _summary(values: Sequence[str]) -> str:
     return "; ".join(f"part {i}: {v}" for i, v in enumerate(values, start=1))
 
 
-def moodle_rows(key: Mapping[str, Any], taken: Sequence[tuple[Student, str, Sequence[str]]]) -> list[list[str]]:
+def moodle_rows(key: Key, taken: Sequence[tuple[Student, str, Sequence[str]]]) -> list[list[str]]:
     """``taken``: (student, variant code, typed answers in key order)."""
-    n = len(key["structure"]["answer_ids"])
+    n = len(key.structure.answer_ids)
     head = ["Last name", "First name", "ID number", "Email address", "State", "Started on", "Completed",
             "Time taken", f"Grade/{n}.00", "Question 1", "Response 1", "Right answer 1"]  # fmt: skip
     rows = [head]
-    by_code = {v["variant"]: v for v in key["variants"]}
+    by_code = {v.variant: v for v in key.variants}
     for s, code, typed in taken:
         v = by_code[code]
         text = f"Variant {code} The network Given: x1 = 0.35 … net input of h1 _____ activation of h1 _____"
-        right = _summary([a["rounded"] for a in v["problems"][0]["answers"]])
+        right = _summary([a.rounded for a in v.problems[0].answers])
         rows.append([s["last"], s["first"], s["idnumber"], s["email"], "Finished", "1 December 2026  09:00 AM",
                      "1 December 2026  09:41 AM", "41 mins 3 secs", "7.00", text, _summary(typed), right])  # fmt: skip
     rows.append(["Overall average", "", "", "", "", "", "", "", "7.00", "", "", ""])
     return rows
 
 
-def canvas_rows(key: Mapping[str, Any], taken: Sequence[tuple[Student, str, Sequence[str]]]) -> list[list[str]]:
-    qids = {v["variant"]: 9000 + i for i, v in enumerate(key["variants"])}
-    n = len(key["structure"]["answer_ids"])
+def canvas_rows(key: Key, taken: Sequence[tuple[Student, str, Sequence[str]]]) -> list[list[str]]:
+    qids = {v.variant: 9000 + i for i, v in enumerate(key.variants)}
+    n = len(key.structure.answer_ids)
     head = ["name", "id", "sis_id", "section", "section_id", "section_sis_id", "submitted", "attempt"]
-    for v in key["variants"]:
-        head += [f"{qids[v['variant']]}: Variant {v['variant']} The network Given: x1 = 0.35 …", f"{n}.0"]
+    for v in key.variants:
+        head += [f"{qids[v.variant]}: Variant {v.variant} The network Given: x1 = 0.35 …", f"{n}.0"]
     head += ["n correct", "n incorrect", "score"]
     rows = [head]
     for s, code, typed in taken:
         row = [s["first"] + " " + s["last"], s["canvas_id"], s["sis_id"], s["section"], "77", "",
                "2026-12-01 09:41:00 UTC", "1"]  # fmt: skip
-        for v in key["variants"]:
-            if v["variant"] == code:
+        for v in key.variants:
+            if v.variant == code:
                 row += [",".join(t.replace(",", "\\,") for t in typed), "7.0"]
             else:
                 row += ["", ""]
@@ -66,11 +67,11 @@ def to_csv(rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-def qti_result(key: Mapping[str, Any], student_id: str, code: str, typed: Sequence[str]) -> str:
+def qti_result(key: Key, student_id: str, code: str, typed: Sequence[str]) -> str:
     """A QTI 2.1 results report (imsqti_result_v2p1) of one candidate, as OpenOlat or TAO write it."""
     from xml.sax.saxutils import escape, quoteattr
 
-    ids = key["structure"]["answer_ids"]
+    ids = key.structure.answer_ids
     ident = "v-" + code.replace("-", "")
     variables = "".join(
         f'<responseVariable identifier="{aid}" cardinality="single" baseType="float">'

@@ -221,4 +221,4 @@ def test_every_activation_loss_bias_combination(loss: str, bias: str, hidden: st
         }  # fmt: skip
         assert_matches_reference(d, "decimal")
         record = problem_record(solve(Network.from_dict(d)), ["all"])
-        assert len(record["steps"]) == len(record["answers"])  # every step writes out, mse included
+        assert len(record.steps) == len(record.answers)  # every step writes out, mse included

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from generator.grading.numbers import Entry
 from generator.graph import Node, build_graph
 from generator.network import Network, SpecError
 from generator.pack import build_pack
+from generator.records import Key
 from generator.spec import load_builtin
 from tests import reference
 from tests.strategies import network_dicts
@@ -91,7 +93,7 @@ WILD = [3650.0, 5903.0, -3650.0, 1e300, -1e300, 1e400, -1e400, math.nan, 0.0, 1.
 def test_any_student_value_evaluates_without_an_exception(profile: str) -> None:
     """Before: OverflowError in ops.activate for z_h1 = 3650 (a forgotten decimal point)."""
     key = build_pack(load_builtin("profile", profile), pack="t", count=1, seed="1")
-    net = Network.from_dict(key["variants"][0]["problems"][0]["network"])
+    net = key.variants[0].problems[0].network.network()
     g = build_graph(net)
     n_out = net.layers[-1]
     for node in g.answer_nodes:
@@ -111,10 +113,10 @@ def test_any_student_value_evaluates_without_an_exception(profile: str) -> None:
 @given(st.lists(st.sampled_from(WILD) | st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=60))
 def test_grading_wild_answers_never_raises_and_never_marks_them_correct(values: list[float]) -> None:
     key = _standard_key()
-    v = key["variants"][0]
-    p = v["problems"][0]
-    ids = [a["id"] for a in p["answers"]]
-    st_ = Structure(build_graph(Network.from_dict(p["network"])), tuple(ids), key["decimals"])
+    v = key.variants[0]
+    p = v.problems[0]
+    ids = [a.id for a in p.answers]
+    st_ = Structure(build_graph(p.network.network()), tuple(ids), key.decimals)
     vk = VariantKey(v, st_)
     entries = {aid: Entry(repr(x), x, "ok") for aid, x in zip(ids, values, strict=False)}
     marks = mark_submission(vk, entries)
@@ -125,13 +127,9 @@ def test_grading_wild_answers_never_raises_and_never_marks_them_correct(values: 
             assert m.verdict in ("wrong", "ecf"), (m.id, x, m.verdict)
 
 
-_KEY: dict[str, Any] = {}
-
-
-def _standard_key() -> dict[str, Any]:
-    if not _KEY:
-        _KEY.update(build_pack(load_builtin("profile", "standard"), pack="t", count=1, seed="1"))
-    return _KEY
+@cache
+def _standard_key() -> Key:
+    return build_pack(load_builtin("profile", "standard"), pack="t", count=1, seed="1")
 
 
 def test_the_schema_names_exactly_the_registry() -> None:
@@ -233,13 +231,13 @@ def test_softmax_and_cce_refuse_other_places_with_one_line() -> None:
 def test_extra_softmax_derivative_is_diagnosed() -> None:
     """A cce student who multiplies δ = a − y by a(1 − a) once more gets the mistake named."""
     key = build_pack(load_builtin("profile", "multiclass"), pack="t", count=1, seed="2")
-    v = key["variants"][0]
-    p = v["problems"][0]
-    ids = [a["id"] for a in p["answers"]]
-    st_ = Structure(build_graph(Network.from_dict(p["network"])), tuple(ids), key["decimals"])
-    exact = {a["id"]: a["exact"] for a in p["answers"]}
-    entries = {aid: Entry(a["rounded"], float(a["rounded"]), "ok") for aid, a in zip(ids, p["answers"], strict=True)}
-    y = p["network"]["targets"][0]
+    v = key.variants[0]
+    p = v.problems[0]
+    ids = [a.id for a in p.answers]
+    st_ = Structure(build_graph(p.network.network()), tuple(ids), key.decimals)
+    exact = {a.id: a.exact for a in p.answers}
+    entries = {aid: Entry(a.rounded, float(a.rounded), "ok") for aid, a in zip(ids, p.answers, strict=True)}
+    y = p.network.targets[0]
     a = exact["a_o1"]
     wrong = round((a - y) * a * (1 - a), 4)
     entries["delta_o1"] = Entry(str(wrong), wrong, "ok")

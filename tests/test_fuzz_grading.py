@@ -16,18 +16,19 @@ from hypothesis import strategies as st
 
 from generator.grading import Submission, grade_key, parse_number, read_all
 from generator.pack import build_pack
+from generator.records import Answer, Key
 from generator.spec import load_builtin
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @cache
-def key() -> dict[str, Any]:
+def key() -> Key:
     return build_pack(load_builtin("profile", "deep"), pack="fuzz", count=3, seed="fuzz")
 
 
-def answers_of(n: int) -> list[dict[str, Any]]:
-    return list(key()["variants"][n]["problems"][0]["answers"])
+def answers_of(n: int) -> list[Answer]:
+    return list(key().variants[n].problems[0].answers)
 
 
 numbers = st.one_of(
@@ -49,18 +50,18 @@ values = st.one_of(numbers, texts, st.none(), st.booleans(), st.lists(st.integer
 @st.composite
 def submissions(draw: st.DrawFn) -> Submission:
     k = key()
-    n = draw(st.integers(0, len(k["variants"]) - 1))
-    ids = [a["id"] for a in answers_of(n)]
+    n = draw(st.integers(0, len(k.variants) - 1))
+    ids = [a.id for a in answers_of(n)]
     answers: dict[str, object] = {}
     for a in answers_of(n):
         choice = draw(st.integers(0, 3))
         if choice == 0:
-            answers[a["id"]] = str(a["rounded"])  # the right answer, as the key writes it
+            answers[a.id] = str(a.rounded)  # the right answer, as the key writes it
         elif choice == 1:
-            answers[a["id"]] = draw(values)
+            answers[a.id] = draw(values)
     extra = draw(st.dictionaries(st.text(max_size=12), values, max_size=3))
     answers.update({k2: v for k2, v in extra.items() if k2 not in ids})
-    variant = draw(st.one_of(st.just(k["variants"][n]["variant"]), st.text(max_size=8)))
+    variant = draw(st.one_of(st.just(k.variants[n].variant), st.text(max_size=8)))
     return Submission("fuzz", "fuzz.csv", variant, draw(st.text(max_size=10)), draw(st.text(max_size=20)), answers)
 
 
@@ -68,19 +69,19 @@ def submissions(draw: st.DrawFn) -> Submission:
 @given(st.lists(submissions(), min_size=1, max_size=4))
 def test_grading_never_raises_and_grades_every_well_formed_answer(subs: list[Submission]) -> None:
     g = grade_key(key(), subs)
-    codes = [v["variant"] for v in key()["variants"]]
+    codes = [v.variant for v in key().variants]
     for x in g.graded:
         sub = x.submission
         marks = {m.id: m for m in x.marks}
         answers = answers_of(codes.index(x.code))
-        assert set(marks) == {a["id"] for a in answers}
+        assert set(marks) == {a.id for a in answers}
         for a in answers:
-            raw = sub.answers.get(a["id"])
+            raw = sub.answers.get(a.id)
             entry = parse_number(raw)
-            verdict = marks[a["id"]].verdict
+            verdict = marks[a.id].verdict
             if entry.status == "ok":
                 assert verdict in ("correct", "ecf", "wrong")
-                if raw == str(a["rounded"]):
+                if raw == str(a.rounded):
                     assert verdict == "correct"
             else:
                 assert verdict == entry.status
@@ -93,12 +94,12 @@ def test_any_csv_file_is_read_or_reported(tmp_path_factory: Any, rows: list[list
     import csv
 
     p = Path(tmp_path_factory.mktemp("csv")) / "s.csv"
-    ids = [a["id"] for a in answers_of(0)][:4]
+    ids = [a.id for a in answers_of(0)][:4]
     with p.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["variant", *ids])
         for r in rows:
-            w.writerow([key()["variants"][0]["variant"], *r])
+            w.writerow([key().variants[0].variant, *r])
     subs, issues = read_all([p])
     grade_key(key(), subs)
     assert len(subs) + len(issues) >= 1 or not rows

@@ -30,7 +30,8 @@ from generator.graph import Graph, Node, build_graph
 from generator.network import Network
 from generator.numbers import fmt, quantize
 from generator.pack import build_pack
-from generator.solve import accepted, solve
+from generator.records import Key, NetworkRecord, Problem, Variant
+from generator.solve import answer_records, solve
 from generator.spec import load_builtin
 from tests.strategies import network_dicts
 
@@ -43,17 +44,17 @@ Override = Callable[[Node, Sequence[Any], Any], Any]
 
 
 @cache
-def pack(name: str) -> dict[str, Any]:
+def pack(name: str) -> Key:
     """A pack of the profile (its own asked quantities) or preset (all asked)."""
     kind = "preset" if name.startswith("ref-") else "profile"
     spec = load_builtin(kind, name)
     return build_pack(spec, pack="class", count=1 if kind == "preset" else VARIANTS, seed="class")
 
 
-def variant_key(variant: dict[str, Any], decimals: int) -> VariantKey:
-    problem = variant["problems"][0]
-    g = build_graph(Network.from_dict(problem["network"]))
-    return VariantKey(variant, Structure(g, tuple(a["id"] for a in problem["answers"]), decimals))
+def variant_key(variant: Variant, decimals: int) -> VariantKey:
+    problem = variant.problems[0]
+    g = build_graph(problem.network.network())
+    return VariantKey(variant, Structure(g, tuple(a.id for a in problem.answers), decimals))
 
 
 def as_text(values: dict[str, Any], ids: list[str], d: int) -> dict[str, str]:
@@ -380,8 +381,8 @@ def simulate() -> dict[str, Row]:
     rng = random.Random(7)
     for name in PROFILES:
         key = pack(name)
-        d = key["decimals"]
-        for variant in key["variants"]:
+        d = key.decimals
+        for variant in key.variants:
             vk = variant_key(variant, d)
             g = vk.graph
             ids = list(vk.answers)
@@ -478,9 +479,9 @@ def test_every_mistake_is_marked_wrong_and_diagnosed_where_it_happens() -> None:
 def single_variant(net: dict[str, Any], d: int) -> VariantKey:
     """A one-variant key of ``net`` with every quantity asked (answers and accepted intervals only)."""
     sol = solve(Network.from_dict(net), d)
-    answers = [{"id": n.id, "accepted": accepted(sol, n.id)} for n in sol.graph.answer_nodes]
-    problem = {"network": net, "answers": answers}
-    return variant_key({"variant": "AAA-AAA", "student": None, "problems": [problem]}, d)
+    answers = answer_records(sol, [n.id for n in sol.graph.answer_nodes])
+    problem = Problem(1, NetworkRecord.of(sol.graph.network), answers)
+    return variant_key(Variant("AAA-AAA", None, [problem]), d)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,22 +15,22 @@ from generator.answer_key import write_key
 from generator.cli import cli
 from generator.evaluate import evaluate
 from generator.graph import build_graph
-from generator.network import Network
 from generator.numbers import fmt
 from generator.pack import Student, build_pack
+from generator.records import Key, Variant
 from generator.spec import load_builtin
 
 
 @cache
-def class_key() -> dict[str, Any]:
+def class_key() -> Key:
     roster = [Student("s1", "Ann Lee"), Student("s2", "=cmd|' /C calc'!A0"), Student("s3", "Bo")]
     return build_pack(load_builtin("profile", "hard"), pack="quiz", students=roster, seed="cli", course="NN 101")
 
 
-def values(variant: dict[str, Any], override: Any = None) -> dict[str, str]:
-    g = build_graph(Network.from_dict(variant["problems"][0]["network"]))
+def values(variant: Variant, override: Any = None) -> dict[str, str]:
+    g = build_graph(variant.problems[0].network.network())
     vals = evaluate(g, "quantity", 4, override=override)
-    return {a["id"]: fmt(vals[a["id"]], 4) for a in variant["problems"][0]["answers"]}
+    return {a.id: fmt(vals[a.id], 4) for a in variant.problems[0].answers}
 
 
 @pytest.fixture
@@ -39,12 +39,12 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     key = class_key()
     key_path = tmp_path / "answer_keys" / "quiz.json"
     write_key(key, key_path)
-    ids = key["structure"]["answer_ids"]
-    v1, v2, v3 = key["variants"]
+    ids = key.structure.answer_ids
+    v1, v2, v3 = key.variants
     rows = [
-        {"variant": v1["variant"], **values(v1)},
-        {"variant": v2["variant"], **values(v2, lambda n, v, M: v[1] - v[0] if n.op == "dloss" else None)},
-        {"variant": v3["variant"], **dict.fromkeys(ids, ""), "z_h1": "abc"},
+        {"variant": v1.variant, **values(v1)},
+        {"variant": v2.variant, **values(v2, lambda n, v, M: v[1] - v[0] if n.op == "dloss" else None)},
+        {"variant": v3.variant, **dict.fromkeys(ids, ""), "z_h1": "abc"},
         {"variant": "ZZZ-ZZZ"},
     ]
     sub = tmp_path / "responses.csv"
@@ -196,12 +196,12 @@ def test_round_trip_through_a_real_fillable_worksheet(tmp_path: Path, monkeypatc
     assert len(sheets) == 2, made
     filled = tmp_path / "filled"
     filled.mkdir()
-    by_code = {v["variant"]: v for v in key["variants"]}
+    by_code = {v.variant: v for v in key.variants}
     for sheet in sheets:
         reader = PdfReader(str(sheet))
         code = render.read_variant_code(sheet)
         assert code in by_code
-        answers = {a["id"]: a["rounded"] for a in by_code[code]["problems"][0]["answers"]}
+        answers = {a.id: a.rounded for a in by_code[code].problems[0].answers}
         writer = PdfWriter(clone_from=reader)
         for page in writer.pages:
             writer.update_page_form_field_values(page, answers, auto_regenerate=False)

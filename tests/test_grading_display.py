@@ -20,13 +20,13 @@ from generator.spec import load_builtin
 def graded_one() -> Grading:
     """One submission of the reference network: δ_o1 with its sign flipped, new_b2 blank, an unreadable z_h1."""
     key = build_pack(load_builtin("preset", "ref-2-2-2-shared"), pack="ref", count=1, seed="1")
-    v = key["variants"][0]
-    answers: dict[str, object] = {a["id"]: a["rounded"] for a in v["problems"][0]["answers"]}
+    v = key.variants[0]
+    answers: dict[str, object] = {a.id: a.rounded for a in v.problems[0].answers}
     d = str(answers["delta_o1"])
     answers["delta_o1"] = d[1:] if d.startswith("-") else "-" + d
     answers["new_b2"] = ""
     answers["z_h1"] = "-abc"
-    return grade_key(key, [Submission("t", "t.csv", v["variant"], "s1", "Ann", answers)])
+    return grade_key(key, [Submission("t", "t.csv", v.variant, "s1", "Ann", answers)])
 
 
 def test_minus_and_plural() -> None:

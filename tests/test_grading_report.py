@@ -100,9 +100,9 @@ def test_chart_labels_use_the_tables_symbols(caplog: pytest.LogCaptureFixture) -
 def _graded(change: Callable[[str, str], str]) -> Grading:
     """The reference network, one student whose answers are the key's, each passed through ``change``."""
     key = build_pack(load_builtin("preset", "ref-2-2-2-shared"), pack="ref", count=1, seed="1")
-    v = key["variants"][0]
-    answers: dict[str, object] = {a["id"]: change(a["id"], a["rounded"]) for a in v["problems"][0]["answers"]}
-    return grade_key(key, [Submission("t", "t.csv", v["variant"], "s1", "李小龍", answers)])
+    v = key.variants[0]
+    answers: dict[str, object] = {a.id: change(a.id, a.rounded) for a in v.problems[0].answers}
+    return grade_key(key, [Submission("t", "t.csv", v.variant, "s1", "李小龍", answers)])
 
 
 def test_a_student_with_only_blanks_and_unreadable_answers_is_not_told_your_mistakes() -> None:

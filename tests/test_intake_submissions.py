@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from functools import cache
 from pathlib import Path
@@ -13,32 +12,34 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from generator.answer_key import encode
 from generator.cli import cli
 from generator.grading import Submission, grade_key, read_all
 from generator.grading.numbers import ambiguous, parse_number
 from generator.grading.run import GradeRun
 from generator.grading.summary import print_summary
 from generator.pack import build_pack
+from generator.records import Key
 from generator.spec import load_builtin
 from generator.terminal import plain, safe
 
 
 @cache
-def key() -> dict[str, Any]:
+def key() -> Key:
     return build_pack(load_builtin("profile", "standard"), pack="t", count=3, seed="intake")
 
 
 def rounded(n: int) -> dict[str, str]:
-    return {a["id"]: str(a["rounded"]) for a in key()["variants"][n]["problems"][0]["answers"]}
+    return {a.id: str(a.rounded) for a in key().variants[n].problems[0].answers}
 
 
 def code(n: int) -> str:
-    return str(key()["variants"][n]["variant"])
+    return str(key().variants[n].variant)
 
 
 def write_key(tmp_path: Path) -> Path:
     p = tmp_path / "key.json"
-    p.write_text(json.dumps(key()), encoding="utf-8")
+    p.write_bytes(encode(key()))
     return p
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,6 +13,7 @@ from generator.answer_key import write_key
 from generator.grading import Grading, grade_files
 from generator.lms.responses import split_blanks, split_parts
 from generator.pack import build_pack
+from generator.records import Key
 from generator.spec import load_builtin
 
 from .lms_examples import canvas_rows, moodle_rows, qti_result, to_csv
@@ -29,16 +29,16 @@ STUDENTS = [
 
 
 @pytest.fixture(scope="module")
-def key() -> dict[str, Any]:
+def key() -> Key:
     return build_pack(load_builtin("profile", "standard"), pack="lmsq", count=3, seed="lmsq")
 
 
-def typed_answers(key: dict[str, Any], code: str, style: int) -> list[str]:
+def typed_answers(key: Key, code: str, style: int) -> list[str]:
     """Correct answers, with a sign error, a blank and a decimal comma depending on ``style``."""
-    v = next(v for v in key["variants"] if v["variant"] == code)
-    out = [a["rounded"] for a in v["problems"][0]["answers"]]
+    v = next(v for v in key.variants if v.variant == code)
+    out = [a.rounded for a in v.problems[0].answers]
     if style == 1:
-        i = next(i for i, a in enumerate(v["problems"][0]["answers"]) if a["id"].startswith("grad_w"))
+        i = next(i for i, a in enumerate(v.problems[0].answers) if a.id.startswith("grad_w"))
         out[i] = out[i][1:] if out[i].startswith("-") else "-" + out[i]
         out[0] = out[0].replace(".", ",")
     if style == 2:
@@ -47,9 +47,9 @@ def typed_answers(key: dict[str, Any], code: str, style: int) -> list[str]:
     return out
 
 
-def taken(key: dict[str, Any], shared: bool = False) -> list[tuple[dict[str, str], str, list[str]]]:
+def taken(key: Key, shared: bool = False) -> list[tuple[dict[str, str], str, list[str]]]:
     """Who took which variant; ``shared``: the first and the last drew the same one, as an LMS may."""
-    codes = [v["variant"] for v in key["variants"]]
+    codes = [v.variant for v in key.variants]
     if shared:
         codes[2] = codes[0]
     return [(s, c, typed_answers(key, c, i)) for i, (s, c) in enumerate(zip(STUDENTS, codes, strict=True))]
@@ -59,8 +59,8 @@ def verdicts(g: Grading) -> dict[str, list[tuple[str, str, str]]]:
     return {x.name: [(m.id, m.verdict, m.diagnosis) for m in x.marks] for x in g.graded}
 
 
-def own_csv(key: dict[str, Any], path: Path) -> None:
-    ids = key["structure"]["answer_ids"]
+def own_csv(key: Key, path: Path) -> None:
+    ids = key.structure.answer_ids
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["variant", "student_id", "name", *ids])
@@ -68,14 +68,14 @@ def own_csv(key: dict[str, Any], path: Path) -> None:
             w.writerow([code, s["idnumber"], f"{s['first']} {s['last']}", *typed])
 
 
-def grade(tmp_path: Path, key: dict[str, Any], name: str, files: list[Path]) -> Grading:
+def grade(tmp_path: Path, key: Key, name: str, files: list[Path]) -> Grading:
     kp = tmp_path / "key.json"
     if not kp.exists():
         write_key(key, kp)
     return grade_files(kp, files, tmp_path / name, pdf=False).grading
 
 
-def test_moodle_csv_excel_and_canvas_csv_grade_like_our_csv(tmp_path: Path, key: dict[str, Any]) -> None:
+def test_moodle_csv_excel_and_canvas_csv_grade_like_our_csv(tmp_path: Path, key: Key) -> None:
     from openpyxl import Workbook
 
     ours = tmp_path / "answers.csv"
@@ -113,7 +113,7 @@ def test_moodle_csv_excel_and_canvas_csv_grade_like_our_csv(tmp_path: Path, key:
     assert by_id == {s["idnumber"]: reference[f"{s['first']} {s['last']}"] for s, _, _ in taken(key)}
 
 
-def test_two_students_who_drew_the_same_variant_are_both_graded(tmp_path: Path, key: dict[str, Any]) -> None:
+def test_two_students_who_drew_the_same_variant_are_both_graded(tmp_path: Path, key: Key) -> None:
     path = tmp_path / "r.csv"
     path.write_text(to_csv(canvas_rows(key, taken(key, shared=True))), encoding="utf-8")
     g = grade(tmp_path, key, "out", [path])
@@ -122,9 +122,7 @@ def test_two_students_who_drew_the_same_variant_are_both_graded(tmp_path: Path, 
     assert not g.issues
 
 
-def test_moodle_variant_from_right_answers_when_the_question_text_is_left_out(
-    tmp_path: Path, key: dict[str, Any]
-) -> None:
+def test_moodle_variant_from_right_answers_when_the_question_text_is_left_out(tmp_path: Path, key: Key) -> None:
     rows = moodle_rows(key, taken(key))
     for r in rows[1:]:
         r[9] = ""
@@ -134,7 +132,7 @@ def test_moodle_variant_from_right_answers_when_the_question_text_is_left_out(
     assert [x.code for x in g.graded] == [c for _, c, _ in taken(key)]
 
 
-def test_unmatched_rows_are_reported_and_the_rest_graded(tmp_path: Path, key: dict[str, Any]) -> None:
+def test_unmatched_rows_are_reported_and_the_rest_graded(tmp_path: Path, key: Key) -> None:
     rows = moodle_rows(key, taken(key))
     rows[1][9] = "no code here"
     rows[1][11] = "part 1: 9.9999"
@@ -179,7 +177,7 @@ def test_gradebooks_join_the_roster_and_list_absent_students(tmp_path: Path) -> 
     kp = tmp_path / "gb.json"
     write_key(key, kp)
     # the LMS drew variants at random: Ada got Grace's variant and so on
-    codes = [v["variant"] for v in key["variants"]]
+    codes = [v.variant for v in key.variants]
     drawn = [
         (STUDENTS[0], codes[2], typed_answers(key, codes[2], 1)),
         (STUDENTS[1], codes[0], typed_answers(key, codes[0], 0)),
@@ -192,7 +190,7 @@ def test_gradebooks_join_the_roster_and_list_absent_students(tmp_path: Path) -> 
     )
     assert not [i for i in run.grading.issues if i.kind == "student_mismatch"]
     canvas = list(csv.reader((tmp_path / "out" / "gradebook-canvas.csv").open(encoding="utf-8")))
-    n = len(key["structure"]["answer_ids"])
+    n = len(key.structure.answer_ids)
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Quiz 1 (42)"]
     assert canvas[1] == ["    Points Possible", "", "", "", "", str(n)]
     by_sis = {r[2]: r for r in canvas[2:]}
@@ -235,12 +233,12 @@ def test_the_documented_qti_result_grades(tmp_path: Path) -> None:
     assert [(g.student_id, g.score, g.max_score) for g in run.grading.graded] == [("s1002", 13, 13)]
 
 
-def test_lms_reports_in_a_folder_beside_ordinary_submissions(tmp_path: Path, key: dict[str, Any]) -> None:
+def test_lms_reports_in_a_folder_beside_ordinary_submissions(tmp_path: Path, key: Key) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "responses.csv").write_text(to_csv(moodle_rows(key, taken(key)[:2])), encoding="utf-8")
     s, code, typed = taken(key)[2]
-    ids = key["structure"]["answer_ids"]
+    ids = key.structure.answer_ids
     (folder / "paper.csv").write_text(
         "variant,student_id," + ",".join(ids) + "\n" + f"{code},{s['idnumber']}," + ",".join(typed) + "\n",
         encoding="utf-8",
@@ -250,7 +248,7 @@ def test_lms_reports_in_a_folder_beside_ordinary_submissions(tmp_path: Path, key
     assert not g.issues
 
 
-def test_the_grade_command_writes_lms_gradebooks(tmp_path: Path, key: dict[str, Any]) -> None:
+def test_the_grade_command_writes_lms_gradebooks(tmp_path: Path, key: Key) -> None:
     from click.testing import CliRunner
 
     from generator.cli import cli

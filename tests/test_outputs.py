@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from generator import writers
 from generator.cli import cli
 from generator.naming import MAX_STEM_BYTES, unique_file_stems
+from generator.records import Key
 from generator.writers import OutputOptions, PackWriter, VariantWriter
 
 
@@ -73,9 +74,9 @@ def test_a_pack_writer_plugs_in_with_one_registration(monkeypatch: pytest.Monkey
 
     module = types.ModuleType("generator.writers.codes_txt")
 
-    def write(key: dict[str, object], dest: Path, options: OutputOptions) -> list[Path]:
+    def write(key: Key, dest: Path, options: OutputOptions) -> list[Path]:
         out = dest / "codes.txt"
-        out.write_text("\n".join(v["variant"] for v in key["variants"]), encoding="utf-8")  # type: ignore[attr-defined, index]
+        out.write_text("\n".join(v.variant for v in key.variants), encoding="utf-8")
         return [out]
 
     module.WRITER = PackWriter(name="codes", label="codes", write=write)  # type: ignore[attr-defined]
@@ -88,7 +89,7 @@ def test_a_pack_writer_plugs_in_with_one_registration(monkeypatch: pytest.Monkey
     finally:
         writers.all_writers.cache_clear()
     assert made == [tmp_path / "codes.txt"]
-    assert (tmp_path / "codes.txt").read_text(encoding="utf-8").split() == [v["variant"] for v in key["variants"]]
+    assert (tmp_path / "codes.txt").read_text(encoding="utf-8").split() == [v.variant for v in key.variants]
 
 
 def test_key_solutions_force_refuses_a_symlinked_folder_before_writing(

@@ -8,13 +8,13 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.pack import Student, build_pack
+from generator.records import Key
 from generator.render.fonts import missing_glyphs, parse_charsets
 from generator.render.marking import group_variants, marking_context
 from generator.spec import load_builtin
@@ -40,10 +40,10 @@ def words(pdf: Path) -> list[tuple[float, float, float, float, str, int]]:
     return found
 
 
-def render(key: dict[str, Any], tmp: Path, paper: str) -> Path:
+def render(key: Key, tmp: Path, paper: str) -> Path:
     from generator.render.batch import render_marking
 
-    pdf, _ = render_marking(key, group_variants(key["variants"]), paper, total=len(key["variants"]))
+    pdf, _ = render_marking(key, group_variants(key.variants), paper, total=len(key.variants))
     path = tmp / f"marking-{paper}.pdf"
     path.write_bytes(pdf)
     return path
@@ -67,10 +67,10 @@ def test_nothing_in_the_margins_and_one_page_per_variant(kind: str, profile: str
         assert x0 >= 16 * MM - 1, (word, x0 / MM)
         assert x1 <= width - 16 * MM + 1, (word, (width - x1) / MM)
     text = "\n".join(p.extract_text() for p in reader.pages).replace("−", "-")
-    for v in key["variants"]:
-        assert v["variant"] in text
-        for a in v["problems"][0]["answers"]:
-            assert a["rounded"] in text
+    for v in key.variants:
+        assert v.variant in text
+        for a in v.problems[0].answers:
+            assert a.rounded in text
 
 
 def test_the_accepted_range_stays_in_its_cell(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_the_accepted_range_stays_in_its_cell(tmp_path: Path) -> None:
 def test_a_preset_pack_prints_its_key_once() -> None:
     students = [Student(f"s{i}", f"Student {i}") for i in range(20)]
     key = build_pack(load_builtin("preset", "ref-2-2-1-shared"), pack="p", students=students, seed="1")
-    groups = group_variants(key["variants"])
+    groups = group_variants(key.variants)
     assert len(groups) == 1
     assert len(groups[0]) == 20
     ctx = marking_context(key, groups, total=20)
@@ -99,9 +99,9 @@ def test_a_preset_pack_prints_its_key_once() -> None:
 
 def test_equal_variants_share_a_block_distinct_ones_do_not() -> None:
     key = build_pack(load_builtin("profile", "easy"), pack="e", count=6, seed="3")
-    codes = [v["variant"] for v in key["variants"]]
-    groups = group_variants(key["variants"] + [key["variants"][0]])
-    assert [g[0]["variant"] for g in groups] == codes  # roster order, one group per distinct variant
+    codes = [v.variant for v in key.variants]
+    groups = group_variants([*key.variants, key.variants[0]])
+    assert [g[0].variant for g in groups] == codes  # roster order, one group per distinct variant
     assert len(groups[0]) == 2
 
 
@@ -149,11 +149,11 @@ def test_a_long_variant_reads_down_within_page_sized_slabs() -> None:
     from generator.render.marking import SLAB_ROWS, answers_table
     from tests.test_render_context import max_problem
 
-    problem = {**max_problem(), "number": 1}
+    problem = max_problem()
     for paper in ("a4", "letter"):
-        t = answers_table(problem, paper)
+        t = answers_table(problem, 4, paper)
         assert t["long"]
-        ids = [a["id"] for a in problem["answers"]]
+        ids = [a.id for a in problem.answers]
         down = [r[c]["id"] for slab in t["slabs"] for c in range(t["per_row"]) for r in slab if c < len(r)]
         assert down == ids
         assert all(len(slab) <= SLAB_ROWS[paper] for slab in t["slabs"])

@@ -11,14 +11,16 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.pack import Student, build_pack
+from generator.records import Key
 from generator.spec import load_builtin
+from generator.worked import worked_of
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
@@ -34,7 +36,7 @@ def text_of(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path, list[Path]]:
+def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Key, Path, list[Path]]:
     from generator.render import render_pack
 
     students = [Student("s-001", EVIL), Student("s/002", "Ada Lovelace")]
@@ -46,7 +48,7 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path
     return key, dest, paths
 
 
-def test_every_file_is_written(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_every_file_is_written(pack: tuple[Key, Path, list[Path]]) -> None:
     _key, dest, paths = pack
     names = sorted(str(p.relative_to(dest)) for p in paths)
     assert names == sorted([
@@ -57,61 +59,64 @@ def test_every_file_is_written(pack: tuple[dict[str, Any], Path, list[Path]]) ->
     assert not (dest / ".key-parts").exists()
 
 
-def test_worksheet_shows_code_name_and_every_given_value(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_worksheet_shows_code_name_and_every_given_value(pack: tuple[Key, Path, list[Path]]) -> None:
     key, dest, _ = pack
-    v = key["variants"][0]
+    v = key.variants[0]
     text = text_of(dest / "worksheets" / "s-001.pdf")
-    assert v["variant"] in text
+    assert v.variant in text
     assert EVIL in text  # printed literally, never interpreted
     assert "s-001" in text
     assert re.search(r"Page 1 of [23]", text)
-    for g in v["problems"][0]["given"]:
-        assert g["value"] in text, g["id"]
+    for g in worked_of(key, v.problems[0]).given:
+        assert g.value in text, g.id
 
 
-def test_marking_key_shows_every_answer_and_accepted_range(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_marking_key_shows_every_answer_and_accepted_range(pack: tuple[Key, Path, list[Path]]) -> None:
     key, dest, _ = pack
     marking = text_of(dest / "answer-key.pdf")
     assert len(pypdf.PdfReader(dest / "answer-key.pdf").pages) == 1  # two standard variants share a page
-    for v in key["variants"]:
-        assert v["variant"] in marking
-        assert v["student"]["id"] in marking
-        for a in v["problems"][0]["answers"]:
-            assert a["rounded"] in marking, a["id"]
-            acc = a["accepted"]
-            if acc["from"] != acc["to"]:
-                assert f"{acc['from']} to {acc['to']}" in marking
+    for v in key.variants:
+        assert v.variant in marking
+        assert v.student is not None
+        assert v.student.id in marking
+        for a in worked_of(key, v.problems[0]).answers:
+            assert a.rounded in marking, a.id
+            acc = a.accepted
+            if acc.first != acc.last:
+                assert f"{acc.first} to {acc.last}" in marking
         assert "Forward pass" not in marking  # no worked steps
 
 
-def test_worked_solution_per_student(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_worked_solution_per_student(pack: tuple[Key, Path, list[Path]]) -> None:
     key, dest, _ = pack
-    for v in key["variants"]:
-        single = text_of(dest / "solutions" / f"{'s-001' if v['student']['id'] == 's-001' else 's_002'}.pdf")
-        assert v["variant"] in single
-        for a in v["problems"][0]["answers"]:
-            assert a["rounded"] in single, a["id"]
-        for u in v["problems"][0]["updates"]:
-            assert u["new"] in single
-            assert u["step"] in single
+    for v in key.variants:
+        assert v.student is not None
+        single = text_of(dest / "solutions" / f"{'s-001' if v.student.id == 's-001' else 's_002'}.pdf")
+        assert v.variant in single
+        worked = worked_of(key, v.problems[0])
+        for a in worked.answers:
+            assert a.rounded in single, a.id
+        for u in worked.updates:
+            assert u.new in single
+            assert u.step in single
 
 
 def test_form_fields_are_named_by_answer_id_and_can_be_filled(
-    pack: tuple[dict[str, Any], Path, list[Path]], tmp_path: Path
+    pack: tuple[Key, Path, list[Path]], tmp_path: Path
 ) -> None:
     from generator.render import read_variant_code
 
     key, dest, _ = pack
-    v = key["variants"][1]
+    v = key.variants[1]
     path = dest / "worksheets" / "s_002.pdf"
     reader = pypdf.PdfReader(path)
     fields = reader.get_fields() or {}
-    ids = [a["id"] for a in v["problems"][0]["answers"]]
+    ids = [a.id for a in v.problems[0].answers]
     assert set(fields) == {*ids, "variant"}  # the roster pre-fills name and id
-    assert fields["variant"]["/V"] == v["variant"]
-    assert reader.metadata["/BackpropExamVariant"] == v["variant"]
+    assert fields["variant"]["/V"] == v.variant
+    assert reader.metadata["/BackpropExamVariant"] == v.variant
     assert reader.metadata["/BackpropExamStudentId"] == "s/002"
-    assert v["variant"] in reader.metadata["/Subject"]
+    assert v.variant in reader.metadata["/Subject"]
 
     writer = pypdf.PdfWriter(clone_from=reader)
     for page in writer.pages:
@@ -121,7 +126,7 @@ def test_form_fields_are_named_by_answer_id_and_can_be_filled(
     back = pypdf.PdfReader(filled).get_fields() or {}
     assert back[ids[0]]["/V"] == "0.1234"
     assert back[ids[-1]]["/V"] == "-1.5"
-    assert read_variant_code(filled) == v["variant"]
+    assert read_variant_code(filled) == v.variant
 
     # a viewer that drops the Info dictionary: the hidden field still knows the variant
     stripped = pypdf.PdfWriter(clone_from=pypdf.PdfReader(filled))
@@ -129,21 +134,21 @@ def test_form_fields_are_named_by_answer_id_and_can_be_filled(
     bare = tmp_path / "bare.pdf"
     stripped.write(bare)
     assert "/BackpropExamVariant" not in (pypdf.PdfReader(bare).metadata or {})
-    assert read_variant_code(bare) == v["variant"]
+    assert read_variant_code(bare) == v.variant
     assert read_variant_code(tmp_path / "missing.pdf") is None
 
 
-def test_print_files_start_each_student_on_a_new_sheet(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_print_files_start_each_student_on_a_new_sheet(pack: tuple[Key, Path, list[Path]]) -> None:
     key, dest, _ = pack
     reader = pypdf.PdfReader(dest / "worksheets.pdf")
     starts = [reader.get_destination_page_number(o) for o in reader.outline]
-    assert len(starts) == len(key["variants"])
+    assert len(starts) == len(key.variants)
     assert all(s % 2 == 0 for s in starts), starts  # 0-based: page 1, 3, 5...
     assert not reader.get_fields()  # no duplicated field names in a print file
-    assert key["variants"][0]["variant"] in reader.outline[0].title
+    assert key.variants[0].variant in reader.outline[0].title
 
 
-def test_only_the_bundled_fonts_are_embedded(pack: tuple[dict[str, Any], Path, list[Path]]) -> None:
+def test_only_the_bundled_fonts_are_embedded(pack: tuple[Key, Path, list[Path]]) -> None:
     _key, dest, _ = pack
     if shutil.which("pdffonts") is None:
         pytest.skip("pdffonts (poppler-utils) is not installed")
@@ -195,7 +200,7 @@ def test_key_command_rerenders_from_the_json(tmp_path: Path, monkeypatch: pytest
     reader = pypdf.PdfReader(out)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
-    assert key["variants"][0]["variant"] in text_of(out)
+    assert key.variants[0].variant in text_of(out)
     res = run.invoke(cli, ["key", "answer_keys/quiz.json", "--solutions"])
     assert res.exit_code == 0, res.output
     assert len(list((out.parent / "solutions").glob("*.pdf"))) == 1
@@ -215,6 +220,8 @@ def test_a_failing_variant_names_the_student(tmp_path: Path) -> None:
     from generator.render import RenderError, render_pack
 
     key = build_pack(load_builtin("profile", "easy"), pack="f", students=[Student("x1", "Grace Hopper")], seed="1")
-    del key["variants"][0]["problems"][0]["answers"][0]["rounded"]
+    v = key.variants[0]
+    broken = msgspec.structs.replace(v.problems[0].network, activation=["nosuch"])  # past every check
+    v.problems[0] = msgspec.structs.replace(v.problems[0], network=broken)
     with pytest.raises(RenderError, match=r"Grace Hopper \(x1\)"):
         render_pack(key, tmp_path / "out", jobs=1, solutions=True)

@@ -27,9 +27,9 @@ from generator.evaluate import evaluate
 from generator.grading.grade import grade_key
 from generator.grading.submissions import read_csv
 from generator.graph import build_graph
-from generator.network import Network
 from generator.numbers import fmt
 from generator.pack import Student, build_pack
+from generator.records import Key, Variant
 from generator.render.context import unique_stems
 from generator.scan.marks import EMPTY, FAINT, MARKED, TWO_MARKS, decide_column, read_answer
 from generator.scan.synthetic import Style, digits_for, distort, fill_page, jpeg
@@ -40,16 +40,16 @@ pytestmark = pytest.mark.pdf
 
 
 @cache
-def class_key() -> dict[str, Any]:
+def class_key() -> Key:
     roster = [Student("s1", "Ann Lee"), Student("s2", "Bo Chen"), Student("s3", "Cy Diaz")]
     return build_pack(load_builtin("profile", "standard"), pack="paper", students=roster, seed="scan")
 
 
-def honest(variant: dict[str, Any], fixed: dict[str, Any] | None = None) -> dict[str, str]:
+def honest(variant: Variant, fixed: dict[str, Any] | None = None) -> dict[str, str]:
     """A student's answers, computed independently of the key (hand-rounded), with ``fixed`` slips carried on."""
-    g = build_graph(Network.from_dict(variant["problems"][0]["network"]))
+    g = build_graph(variant.problems[0].network.network())
     vals = evaluate(g, "quantity", 4, fixed=fixed)
-    return {a["id"]: fmt(vals[a["id"]], 4) for a in variant["problems"][0]["answers"]}
+    return {a.id: fmt(vals[a.id], 4) for a in variant.problems[0].answers}
 
 
 @cache
@@ -60,7 +60,7 @@ def sheets_dir() -> Path:
 
     d = Path(tempfile.mkdtemp(prefix="sheets."))
     key = class_key()
-    write_answer_sheets(key, d, unique_stems(key["variants"]))
+    write_answer_sheets(key, d, unique_stems(key.variants))
     return d
 
 
@@ -75,7 +75,7 @@ def blank(page_index: int, dpi: int) -> np.ndarray:
 
 
 def class_answers() -> list[dict[str, str]]:
-    vs = class_key()["variants"]
+    vs = class_key().variants
     first = honest(vs[0])
     slip = honest(vs[1])
     carried = honest(vs[1], fixed={"delta_o1": -Decimal(slip["delta_o1"])})  # a sign slip carried forward
@@ -130,7 +130,7 @@ def test_every_digit_read_as_marked(scanned: tuple[Path, list[dict[str, str]]]) 
     got = rows(out / "submissions.csv")
     assert [r["student_id"] for r in got] == ["s1", "s2", "s3"]
     for row, want in zip(got, answers, strict=True):
-        for aid in class_key()["structure"]["answer_ids"]:
+        for aid in class_key().structure.answer_ids:
             if aid in want:
                 assert not row[f"flag:{aid}"], (row["student_id"], aid, row[f"flag:{aid}"])
                 assert Decimal(row[aid]) == Decimal(want[aid]), (row["student_id"], aid)
@@ -159,12 +159,12 @@ def test_grading_the_scan_equals_grading_the_typed_answers(
     out, answers = scanned
     key = class_key()
     typed = tmp_path / "typed.csv"
-    ids = key["structure"]["answer_ids"]
+    ids = key.structure.answer_ids
     with typed.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["variant", *ids])
-        for v, ans in zip(key["variants"], answers, strict=True):
-            w.writerow([v["variant"], *(ans.get(i, "") for i in ids)])
+        for v, ans in zip(key.variants, answers, strict=True):
+            w.writerow([v.variant, *(ans.get(i, "") for i in ids)])
 
     def verdicts(path: Path) -> list[list[str]]:
         g = grade_key(key, [s for s in read_csv(path) if not hasattr(s, "kind")])
@@ -184,7 +184,7 @@ def test_flagged_answers_go_to_review_and_fix(tmp_path: Path) -> None:
 
     key = class_key()
     layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())
-    ans = honest(key["variants"][0])
+    ans = honest(key.variants[0])
     img = blank(0, 200)
     fill_page(img, 200, layout["pages"][0], ans, np.random.default_rng(1))
     col = layout["pages"][0]["answers"][0]["columns"][-1]  # z_h1's last decimal: a second mark
@@ -224,10 +224,11 @@ def test_layout_is_the_same_geometry_for_every_student_and_never_shows_an_answer
     assert [s["student_id"] for s in layout["sheets"]] == ["s1", "s2", "s3"]
     assert layout == build_layout(key)  # the published JSON is the geometry the sheets were drawn from
     page = layout["pages"][0]
-    assert len(page["answers"]) == len(key["structure"]["answer_ids"])  # a 2-2-1 sheet fits on one page
-    assert all(len(a["columns"]) == 1 + 1 + key["decimals"] for a in page["answers"])  # sign, units, 4 decimals
+    assert len(page["answers"]) == len(key.structure.answer_ids)  # a 2-2-1 sheet fits on one page
+    assert all(len(a["columns"]) == 1 + 1 + key.decimals for a in page["answers"])  # sign, units, 4 decimals
     assert "secret" not in json.dumps(layout)
-    assert key["secret"] not in json.dumps(layout)
+    assert key.secret is not None
+    assert key.secret not in json.dumps(layout)
 
 
 def test_answer_sheet_pdf_pages_and_qr() -> None:
@@ -237,7 +238,7 @@ def test_answer_sheet_pdf_pages_and_qr() -> None:
     img = blank(1, 150)
     found = read_qr(img)
     assert found is not None
-    assert parse_qr_text(found[0]) == ("paper", class_key()["variants"][1]["variant"], 1)
+    assert parse_qr_text(found[0]) == ("paper", class_key().variants[1].variant, 1)
 
 
 @given(st.text(max_size=30))
@@ -291,7 +292,7 @@ def test_a_600_dpi_colour_scan_reads_the_same(tmp_path: Path) -> None:
     from generator.scan.rasterise import PageRef
 
     layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())
-    ans = honest(class_key()["variants"][2])
+    ans = honest(class_key().variants[2])
     img = blank(2, 600)
     fill_page(img, 600, layout["pages"][0], ans, np.random.default_rng(3))
     colour = cv2.merge([img, img, np.clip(img.astype(int) + 20, 0, 255).astype(np.uint8)])  # a yellowish paper

@@ -9,9 +9,11 @@ from typing import Any
 from hypothesis import given, settings
 
 from generator.network import Network
+from generator.records import StepRecord
 from generator.render.context import key_context
 from generator.solve import problem_steps, solve, worked_steps
 from generator.steps import Step
+from generator.worked import worked_of
 from tests.strategies import network_dicts
 
 
@@ -55,16 +57,16 @@ def test_the_key_prints_the_records_without_parsing() -> None:
     from generator.spec import load_builtin
 
     key = build_pack(load_builtin("profile", "standard"), pack="t", count=1, seed="3")
-    v = key["variants"][0]
+    v = key.variants[0]
     ctx = key_context(key, v)
-    records = problem_steps(v["problems"][0], key["decimals"])
+    records = problem_steps(v.problems[0], key.decimals)
     printed = [s for g in ctx["problems"][0]["groups"] for s in g["steps"]]
     assert [s["id"] for s in printed] == [r.id for r in records]
     for s, r in zip(printed, records, strict=True):
         assert s["lhs"] == r.lhs
         assert s["lines"][0] == list(r.formula)
     # the stored flat form is the record's
-    assert v["problems"][0]["steps"] == [r.to_dict() for r in records]
+    assert worked_of(key, v.problems[0]).steps == [StepRecord.of(r) for r in records]
 
 
 ASCII_FALLBACKS = re.compile(r"e\^-|e\^\{-|a_o\b|(?<![\w)}\]])-\d")

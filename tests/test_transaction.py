@@ -16,23 +16,25 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
 from generator import transaction, workflow
 from generator.cli import cli
+from generator.records import Key
 from generator.writers import OutputOptions
 
 
-def fake_write_pack(key: dict[str, Any], dest: Path, options: OutputOptions, progress: Any = None) -> list[Path]:
+def fake_write_pack(key: Key, dest: Path, options: OutputOptions, progress: Any = None) -> list[Path]:
     """Stand-in for the PDF writers: worksheets/<code>.pdf holding the code, a print file of all codes."""
     (dest / "worksheets").mkdir(parents=True, exist_ok=True)
     made = []
-    for v in key["variants"]:
-        p = dest / "worksheets" / f"{v['variant']}.pdf"
-        p.write_text(v["variant"], encoding="utf-8")
+    for v in key.variants:
+        p = dest / "worksheets" / f"{v.variant}.pdf"
+        p.write_text(v.variant, encoding="utf-8")
         made.append(p)
-    (dest / "worksheets.pdf").write_text(" ".join(v["variant"] for v in key["variants"]), encoding="utf-8")
+    (dest / "worksheets.pdf").write_text(" ".join(v.variant for v in key.variants), encoding="utf-8")
     return [dest / "worksheets.pdf", *made]
 
 
@@ -82,8 +84,8 @@ def _fail(*args: Any, **kwargs: Any) -> None:
     raise OSError(errno.ENOSPC, "No space left on device", "output/p/worksheets/x.pdf")
 
 
-def _fail_after_some(key: dict[str, Any], dest: Path, options: OutputOptions, progress: Any = None) -> list[Path]:
-    fake_write_pack({**key, "variants": key["variants"][:1]}, dest, options)
+def _fail_after_some(key: Key, dest: Path, options: OutputOptions, progress: Any = None) -> list[Path]:
+    fake_write_pack(msgspec.structs.replace(key, variants=key.variants[:1]), dest, options)
     raise OSError(errno.ENOSPC, "No space left on device", str(dest / "worksheets" / "x.pdf"))
 
 

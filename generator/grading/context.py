@@ -10,7 +10,7 @@ answers with the evaluator's interval rule, lazily, node by node.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,8 @@ from ..evaluate import accepted_intervals, node_interval
 from ..graph import Graph, Node, given_value
 from ..network import Network
 from ..numbers import unit
+from ..records import Answer, NetworkRecord, Problem, Student, Variant, WorkedProblem
+from ..worked import worked
 from .numbers import Entry
 
 Interval = tuple[float, float]
@@ -78,26 +80,34 @@ class Structure:
         return node is not None and not node.given and nid not in self.asked_set
 
 
-def structure_signature(network: Mapping[str, Any], asked: tuple[str, ...]) -> tuple[Any, ...]:
+def structure_signature(network: NetworkRecord, asked: tuple[str, ...]) -> tuple[Any, ...]:
     return (
-        tuple(network["layers"]), tuple(network["activation"]), network["loss"], network["bias"], asked,
-        network.get("leaky_slope"),  # a parameter of the graph's nodes
+        tuple(network.layers), tuple(network.activation), network.loss, network.bias, asked,
+        network.leaky_slope,  # a parameter of the graph's nodes
     )  # fmt: skip
 
 
 class VariantKey:
     """One variant of the key: its code, student, answers and accepted intervals."""
 
-    def __init__(self, variant: Mapping[str, Any], structure: Structure) -> None:
+    def __init__(self, variant: Variant, structure: Structure) -> None:
         self.variant = variant
-        self.code: str = variant["variant"]
-        self.student: Mapping[str, str] | None = variant.get("student")
-        self.problem: Mapping[str, Any] = variant["problems"][0]
+        self.code: str = variant.variant
+        self.student: Student | None = variant.student
+        self.problem: Problem = variant.problems[0]
         self.structure = structure
-        self.answers: dict[str, Mapping[str, Any]] = {a["id"]: a for a in self.problem["answers"]}
-        self.key_iv: dict[str, Sequence[float]] = {aid: a["accepted"]["interval"] for aid, a in self.answers.items()}
+        self.answers: dict[str, Answer] = {a.id: a for a in self.problem.answers}
+        self.key_iv: dict[str, Interval] = {aid: a.accepted for aid, a in self.answers.items()}
         self._graph: Graph | None = None
         self._all: dict[str, Interval] | None = None
+        self._worked: WorkedProblem | None = None
+
+    @property
+    def worked(self) -> WorkedProblem:
+        """The worked solution (steps, symbols, labels), derived on first use: only feedback needs it."""
+        if self._worked is None:
+            self._worked = worked(self.problem, self.structure.decimals, self.structure.asked)
+        return self._worked
 
     @property
     def graph(self) -> Graph:
@@ -106,7 +116,7 @@ class VariantKey:
         The nodes are the pack's (``structure.graph``), shared; only the given values are this variant's.
         """
         if self._graph is None:
-            net = Network.from_dict(self.problem["network"])
+            net = self.problem.network.network()
             shape = self.structure.graph
             self._graph = Graph(net, shape.nodes, shape.by_id, given_values(shape, net))
         return self._graph

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from markupsafe import Markup, escape
 
 from ..mathtext import to_html
 from ..numbers import fmt, unit
+from ..records import Key
 from .context import Interval
 from .display import minus
 from .grade import Graded
@@ -70,15 +71,17 @@ def ecf_words(credit: float) -> str:
     return "full credit" if credit >= 1 else "no credit" if credit <= 0 else f"{points(credit)} of a point"
 
 
-def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> dict[str, Any]:
+def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
     """Plain values only: the template formats nothing and computes nothing."""
-    d = int(key["decimals"])
+    d = key.decimals
     vk = g.vk
-    steps = {s["id"]: s for s in vk.problem["steps"]}
+    worked = vk.worked
+    steps = {s.id: s for s in worked.steps}
+    labels = {a.id: a for a in worked.answers}
     st = vk.structure
     rows, mistakes = [], []
     for m in g.marks:
-        a = vk.answers[m.id]
+        a = labels[m.id]
         own = ""
         if m.own is not None and m.verdict == WRONG:
             key_iv = vk.key_iv[m.id]
@@ -86,11 +89,11 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
                 own = grid_range(m.own, d)
         row = {
             "id": m.id,
-            "symbol": inline(a["symbol"]),
-            "label": a["label"],
+            "symbol": inline(a.symbol),
+            "label": a.label,
             # numbers with the typographic minus; an unreadable text is shown exactly as typed
             "submitted": minus(m.entry.text) if m.entry.readable else m.entry.text,
-            "expected": minus(a["rounded"]),
+            "expected": minus(a.rounded),
             "accepted": minus(grid_range(vk.key_interval(m.id), d)),
             "verdict": m.verdict,
             "verdict_label": VERDICT_LABELS[m.verdict],
@@ -108,8 +111,8 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
             mistakes.append({
                 **row,
                 "steps": [
-                    {"formula": steps[s]["formula"], "substituted": steps[s]["substituted"],
-                     "result": minus(steps[s]["result"]), "asked": s == m.id}
+                    {"formula": steps[s].formula, "substituted": steps[s].substituted,
+                     "result": minus(steps[s].result), "asked": s == m.id}
                     for s in chain
                 ],
             })  # fmt: skip
@@ -125,9 +128,9 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
         heading = "Your mistakes and missing answers, step by step"
     student = g.name or g.student_id or "anonymous"
     return {
-        "title": key.get("title", ""),
-        "course": key.get("course", ""),
-        "pack": key["pack"],
+        "title": key.title,
+        "course": key.course,
+        "pack": key.pack,
         "variant": g.code,
         "student": student,
         "student_id": g.student_id,
@@ -136,7 +139,7 @@ def feedback_context(g: Graded, key: Mapping[str, Any], ecf_credit: float) -> di
         "percent": percent(g.percent),
         "decimals": d,
         "ecf_credit": ecf_words(ecf_credit),
-        "description": dict(vk.problem.get("description", {})),
+        "description": msgspec.structs.asdict(worked.description),
         "counts": counts,
         "rows": rows,
         "mistakes": mistakes,

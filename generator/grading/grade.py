@@ -6,13 +6,14 @@ variant and unreadable files become ``Issue``s; everything else is still graded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answer_key import normalize_code
+from ..answer_key import normalize_code, variants_by_code
 from ..graph import build_graph
-from ..network import Network, SpecError
+from ..network import SpecError
+from ..records import Key
 from .context import Structure, VariantKey, structure_signature
 from .display import plural
 from .marking import VERDICTS, Mark, mark_submission
@@ -64,7 +65,7 @@ class Absent:
 class Grading:
     """Everything ``grade_key`` found: graded submissions in input order, the roster's absent students, the issues."""
 
-    key: Mapping[str, Any]
+    key: Key
     graded: list[Graded] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     ecf_credit: float = 1.0
@@ -72,7 +73,7 @@ class Grading:
 
     @property
     def answer_ids(self) -> list[str]:
-        return list(self.key["structure"]["answer_ids"])
+        return list(self.key.structure.answer_ids)
 
     def verdict_totals(self) -> dict[str, int]:
         totals = dict.fromkeys(VERDICTS, 0)
@@ -90,20 +91,20 @@ def answer_id_key(name: str) -> str:
 class KeyIndex:
     """Variants by normalised code, built once (10,000 lookups need a dict, not a scan)."""
 
-    def __init__(self, key: Mapping[str, Any]) -> None:
-        several = next((v for v in key["variants"] if len(v["problems"]) != 1), None)
+    def __init__(self, key: Key) -> None:
+        several = next((v for v in key.variants if len(v.problems) != 1), None)
         if several is not None:
             # No spec makes several problems per variant; a key that has them was put together by
             # hand, and grading only the first would give wrong totals.
             raise SpecError(
-                f"variant {several['variant']} of this answer key has {len(several['problems'])} problems; "
+                f"variant {several.variant} of this answer key has {len(several.problems)} problems; "
                 "the grader grades one problem per variant: split the key into one key per problem"
             )
         self.key = key
-        self.variants = {normalize_code(v["variant"]): v for v in key["variants"]}
-        self.ids = {answer_id_key(a): a for a in key["structure"]["answer_ids"]}
+        self.variants = variants_by_code(key)
+        self.ids = {answer_id_key(a): a for a in key.structure.answer_ids}
         # '#3': the third asked answer (LMS responses list parts by position)
-        self.ids.update({f"#{i}": a for i, a in enumerate(key["structure"]["answer_ids"], start=1)})
+        self.ids.update({f"#{i}": a for i, a in enumerate(key.structure.answer_ids, start=1)})
         self._structures: dict[tuple[Any, ...], Structure] = {}
         self._keys: dict[str, VariantKey] = {}
 
@@ -113,20 +114,20 @@ class KeyIndex:
             v = self.variants.get(norm_code)
             if v is None:
                 return None
-            problem = v["problems"][0]
-            asked = tuple(a["id"] for a in problem["answers"])
-            sig = structure_signature(problem["network"], asked)
+            problem = v.problems[0]
+            asked = tuple(a.id for a in problem.answers)
+            sig = structure_signature(problem.network, asked)
             st = self._structures.get(sig)
             if st is None:
-                graph = build_graph(Network.from_dict(problem["network"]))
-                st = Structure(graph, asked, int(self.key["decimals"]))
+                graph = build_graph(problem.network.network())
+                st = Structure(graph, asked, self.key.decimals)
                 self._structures[sig] = st
             vk = VariantKey(v, st)
             self._keys[norm_code] = vk
         return vk
 
 
-def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_credit: float = 1.0) -> Grading:
+def grade_key(key: Key, submissions: Iterable[Submission], ecf_credit: float = 1.0) -> Grading:
     """Mark every submission against ``key`` (a loaded, validated answer key)."""
     index = KeyIndex(key)
     out = Grading(key=key, ecf_credit=ecf_credit)
@@ -170,14 +171,13 @@ def grade_key(key: Mapping[str, Any], submissions: Iterable[Submission], ecf_cre
                 f"{sub.source}: {', '.join(ambiguous_ids)}: a thousands separator or a decimal comma? "
                 "marked unreadable; correct the file (1000 or 1.000) and grade again"
             )))  # fmt: skip
-        student = vk.student or {}
-        if sub.drawn:
-            student = {}
-        sid, name = sub.student_id or student.get("id", ""), sub.name or student.get("name", "")
-        if sub.student_id and student.get("id") and sub.student_id != student["id"]:
+        student = None if sub.drawn else vk.student
+        key_sid, key_name = (student.id, student.name) if student else ("", "")
+        sid, name = sub.student_id or key_sid, sub.name or key_name
+        if sub.student_id and key_sid and sub.student_id != key_sid:
             out.issues.append(Issue(sub.source, "student_mismatch", (
                 f"{sub.source}: student id {sub.student_id!r} on the submission, but variant {vk.code} was "
-                f"made for {student['id']!r}; graded under {sub.student_id!r}, check who wrote it"
+                f"made for {key_sid!r}; graded under {sub.student_id!r}, check who wrote it"
             )))  # fmt: skip
         try:
             marks = mark_submission(vk, entries, ecf_credit)
@@ -219,15 +219,15 @@ def _duplicate_students(graded: list[Graded]) -> list[Issue]:
     return issues
 
 
-def absent_students(key: Mapping[str, Any], graded: list[Graded]) -> list[Absent]:
+def absent_students(key: Key, graded: list[Graded]) -> list[Absent]:
     """The roster students of ``key`` with no graded submission (by variant code or by student id)."""
     codes = {normalize_code(g.code) for g in graded if not g.submission.drawn}
     ids = {g.student_id.casefold() for g in graded if g.student_id}
     out = []
-    for v in key["variants"]:
-        student = v.get("student")
-        if not student or normalize_code(v["variant"]) in codes or student["id"].casefold() in ids:
+    for v in key.variants:
+        student = v.student
+        if not student or normalize_code(v.variant) in codes or student.id.casefold() in ids:
             continue
-        n = float(sum(len(p["answers"]) for p in v["problems"]))
-        out.append(Absent(v["variant"], student["id"], student.get("name", ""), n))
+        n = float(sum(len(p.answers) for p in v.problems))
+        out.append(Absent(v.variant, student.id, student.name, n))
     return out

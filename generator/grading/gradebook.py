@@ -78,7 +78,7 @@ def answers_csv(grading: Grading) -> str:
         answers = g.vk.answers
         for m in g.marks:
             rows.append((
-                g.code, sid, m.id, neutralise(m.entry.text), answers[m.id]["rounded"], m.verdict,
+                g.code, sid, m.id, neutralise(m.entry.text), answers[m.id].rounded, m.verdict,
                 points(m.points), points(m.max_points), m.diagnosis,
             ))  # fmt: skip
     w.writerows(rows)

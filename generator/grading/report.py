@@ -209,14 +209,14 @@ def report_context(grading: Grading) -> dict[str, Any]:
                 diag_students.setdefault(m.diagnosis, set()).add(g.code)
                 diag_questions.setdefault(m.diagnosis, Counter())[m.id] += 1
     shares = {v: [100.0 * per_q[i][v] / n for i in ids] for v in COLORS}
-    answers = {a["id"]: a for a in graded[0].vk.problem["answers"]} if graded else {}
+    symbols = {a.id: a.symbol for a in graded[0].vk.worked.answers} if graded else {}
     questions = []
     items = {it.id: it for it in grading_items(grading)}
     for i in ids:
         c = per_q[i]
         it = items[i]
         questions.append({
-            "id": i, "symbol": inline(answers[i]["symbol"]) if i in answers else i,
+            "id": i, "symbol": inline(symbols[i]) if i in symbols else i,
             "correct": percent(100.0 * c[CORRECT] / n), "ecf": percent(100.0 * c[ECF] / n),
             "wrong": percent(100.0 * c[WRONG] / n), "missing": percent(100.0 * (c[BLANK] + c[UNREADABLE]) / n),
             "facility": f"{it.facility:.2f}",
@@ -241,11 +241,11 @@ def report_context(grading: Grading) -> dict[str, Any]:
             })  # fmt: skip
     totals = grading.verdict_totals()
     return {
-        "title": key.get("title", ""),
-        "course": key.get("course", ""),
-        "pack": key["pack"],
+        "title": key.title,
+        "course": key.course,
+        "pack": key.pack,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "architecture": "-".join(str(x) for x in key["structure"]["layers"]),
+        "architecture": "-".join(str(x) for x in key.structure.layers),
         "n_graded": n,
         "graded": plural(n, "submission"),
         "n_answers": len(ids),

@@ -84,7 +84,7 @@ def grade_files(
     out = Path(out)
     check_out(out, force)
     t0 = time.perf_counter()
-    key = read_key(key_path, part="grading")
+    key = read_key(key_path)
     t_key = time.perf_counter()
     lms_subs, lms_issues, rest = read_lms_files(submissions, key)
     subs, read_issues = read_all(rest) if rest else ([], [])
@@ -95,9 +95,7 @@ def grade_files(
     if not grading.graded:
         first = "; ".join(i.message for i in grading.issues[:3]) or "the files hold no submissions (only headers?)"
         raise NothingGraded(f"nothing could be graded: {first}")
-    run = GradeRun(
-        grading, out, gradebooks=tuple(gradebooks), assignment=assignment or str(key.get("title") or key["pack"])
-    )
+    run = GradeRun(grading, out, gradebooks=tuple(gradebooks), assignment=assignment or key.title or key.pack)
     write_outputs(run, force=force, pdf=pdf, jobs=jobs, progress=progress)
     run.seconds = {
         "key": t_key - t0, "grading": t_grade - t_key, "writing": time.perf_counter() - t_grade,

@@ -31,7 +31,7 @@ def print_summary(run: GradeRun, console: Console | None = None) -> None:
     grading = run.grading
     graded = grading.graded
     mistakes = Counter(m.diagnosis for g in graded for m in g.marks if m.diagnosis)
-    title = Text(f"Graded {plural(len(graded), 'submission')} of '{plain(grading.key['pack'])}'")
+    title = Text(f"Graded {plural(len(graded), 'submission')} of '{plain(grading.key.pack)}'")
     table = _table(run, title, legend=None)
     if Measurement.get(con, con.options.update_width(10_000), table).minimum > con.width:
         legend = {code: str(i) for i, (code, _) in enumerate(mistakes.most_common(), start=1)}

@@ -18,9 +18,9 @@ import io
 import zipfile
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from ..records import Key, WorkedAnswer
 from .content import esc, image_name, intro, part_label, svg_bytes, worked_solution
 from .math import inline_tex
 from .model import Item, exact, items
@@ -49,13 +49,13 @@ def _no_zero(s: str) -> str:
     return s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
 
 
-def _blanks(item: Item, answers: Mapping[str, Mapping[str, Any]], decimals: int) -> Iterator[tuple[str, list[str]]]:
+def _blanks(item: Item, answers: Mapping[str, WorkedAnswer], decimals: int) -> Iterator[tuple[str, list[str]]]:
     """Per part: the response_lid element and the idents of its accepted answers."""
     n = 0
     for p in item.parts:
-        acc = answers[p.id]["accepted"]
+        acc = answers[p.id].accepted
         labels, idents = [], []
-        for s in accepted_strings(acc["from"], acc["to"], decimals):
+        for s in accepted_strings(acc.first, acc.last, decimals):
             n += 1
             idents.append(f"{item.ident}-{n}")
             labels.append(
@@ -70,7 +70,7 @@ def _blanks(item: Item, answers: Mapping[str, Mapping[str, Any]], decimals: int)
 
 
 def item_xml(item: Item, decimals: int) -> str:
-    answers = {a["id"]: a for a in item.problem["answers"]}
+    answers = {a.id: a for a in item.problem.answers}
     rows = "".join(
         f"<tr><td>{part_label(p.label, p.symbol, inline_tex)}</td><td>[{p.id}]</td></tr>" for p in item.parts
     )
@@ -101,19 +101,19 @@ def item_xml(item: Item, decimals: int) -> str:
     )  # fmt: skip
 
 
-def assessment_xml(key: Mapping[str, Any], its: list[Item]) -> str:
-    d = int(key["decimals"])
+def assessment_xml(key: Key, its: list[Item]) -> str:
+    d = key.decimals
     points = len(its[0].parts) if its else 0
-    title = quoteattr(str(key.get("title") or key["pack"]))
+    title = quoteattr(key.title or key.pack)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<questestinterop xmlns="{NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         f'xsi:schemaLocation="{NS} {XSD}">'
-        f'<assessment ident="quiz-{esc(key["pack"])}" title={title}>'
+        f'<assessment ident="quiz-{esc(key.pack)}" title={title}>'
         "<qtimetadata><qtimetadatafield><fieldlabel>cc_maxattempts</fieldlabel><fieldentry>1</fieldentry>"
         "</qtimetadatafield></qtimetadata>"
         '<section ident="root_section">'
-        f'<section ident="group-{esc(key["pack"])}" title="Variants (pick 1)">'
+        f'<section ident="group-{esc(key.pack)}" title="Variants (pick 1)">'
         "<selection_ordering><selection><selection_number>1</selection_number><selection_extension>"
         f"<points_per_item>{points}</points_per_item></selection_extension></selection></selection_ordering>"
         + "".join(item_xml(i, d) for i in its)
@@ -121,8 +121,8 @@ def assessment_xml(key: Mapping[str, Any], its: list[Item]) -> str:
     )
 
 
-def manifest_xml(key: Mapping[str, Any], its: list[Item]) -> str:
-    quiz = f"quiz-{key['pack']}"
+def manifest_xml(key: Key, its: list[Item]) -> str:
+    quiz = f"quiz-{key.pack}"
     files = "".join(
         f'<resource identifier="img-{i.ident}" type="webcontent" href="{FILES}/{image_name(i)}">'
         f'<file href="{FILES}/{image_name(i)}"/></resource>'
@@ -130,7 +130,7 @@ def manifest_xml(key: Mapping[str, Any], its: list[Item]) -> str:
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<manifest identifier="man-' + esc(key["pack"]) + '" xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1">'
+        '<manifest identifier="man-' + esc(key.pack) + '" xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1">'
         "<metadata><schema>IMS Content</schema><schemaversion>1.1.3</schemaversion></metadata>"
         "<organizations/><resources>"
         f'<resource identifier="{esc(quiz)}" type="imsqti_xmlv1p2" href="{esc(quiz)}/{esc(quiz)}.xml">'
@@ -138,9 +138,9 @@ def manifest_xml(key: Mapping[str, Any], its: list[Item]) -> str:
     )
 
 
-def canvas_zip(key: Mapping[str, Any]) -> bytes:
+def canvas_zip(key: Key) -> bytes:
     its = list(items(key))
-    quiz = f"quiz-{key['pack']}"
+    quiz = f"quiz-{key.pack}"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("imsmanifest.xml", manifest_xml(key, its))

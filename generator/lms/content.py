@@ -9,10 +9,12 @@ Everything taken from the key is escaped; no student name or id ever appears in 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+
+import msgspec
 
 from ..numbers import minus
+from ..records import WorkedProblem
 from ..render.diagram import network_svg
 from ..solve import problem_steps
 from .codes import CODE_LABEL
@@ -29,7 +31,7 @@ def esc(text: object) -> str:
 
 
 def svg_bytes(item: Item) -> bytes:
-    return network_svg(dict(item.problem)).encode("utf-8")
+    return network_svg(item.problem).encode("utf-8")
 
 
 def image_name(item: Item) -> str:
@@ -39,9 +41,9 @@ def image_name(item: Item) -> str:
 def intro(item: Item, img_src: str, math: Math, decimals: int) -> str:
     """The question's head: code, diagram, conventions, given values, the rounding instruction."""
     p = item.problem
-    desc = p.get("description", {})
+    desc = msgspec.structs.asdict(p.description)
     rows = "".join(f"<li>{esc(label)}: {esc(desc[k])}</li>" for k, label in _DESCRIPTION if desc.get(k))
-    given = ", ".join(f"{math(g['symbol'])} = {esc(g['value'])}" for g in p["given"])
+    given = ", ".join(f"{math(g.symbol)} = {esc(g.value)}" for g in p.given)
     return (
         f"<p><strong>{CODE_LABEL} {esc(item.code)}</strong></p>"
         f'<p><img src="{esc(img_src)}" alt="{esc("The network " + str(desc.get("architecture", "")))}"/></p>'
@@ -55,10 +57,10 @@ def part_label(part_label_text: str, symbol: str, math: Math) -> str:
     return f"{esc(part_label_text)} {math(symbol)}"
 
 
-def worked_solution(problem: Mapping[str, Any], decimals: int, math: Math) -> str:
+def worked_solution(problem: WorkedProblem, decimals: int, math: Math) -> str:
     """Every step as the key prints it: lhs = formula = numbers = result (core's step records)."""
     rows = []
-    for s in problem_steps(problem, decimals):
+    for s in problem_steps(problem.compact(), decimals):
         terms = math(" = ".join((s.lhs, *s.formula)))
         numbers = math(" = ".join(s.numbers)) if s.numbers else ""
         result = f"{esc(minus(s.shown))} ≈ {esc(minus(s.result))}" if s.shown else esc(minus(s.result))

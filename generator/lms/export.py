@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..answer_key import atomic_write, read_key
+from ..records import Key
 from .canvas import canvas_zip
 from .moodle import moodle_xml
 from .qti21 import qti21_zip
 
-Writer = Callable[[Mapping[str, Any]], bytes]
+Writer = Callable[[Key], bytes]
 # format -> (writer, file suffix, what it is)
 FORMATS: dict[str, tuple[Writer, str, str]] = {
     "moodle": (moodle_xml, ".xml", "Moodle XML, one Cloze question per variant in one category"),

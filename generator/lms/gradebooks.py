@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..grading.grade import Graded, Grading
 from ..grading.gradebook import neutralise, points
 from ..grading.mistakes import label
+from ..records import Key
 
 NAMES = ("canvas", "moodle")
 FILES = {"canvas": "gradebook-canvas.csv", "moodle": "gradebook-moodle.csv"}
@@ -43,15 +43,15 @@ class Row:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def roster(key: Mapping[str, Any]) -> list[Row]:
+def roster(key: Key) -> list[Row]:
     out: list[Row] = []
     seen: set[str] = set()
-    for v in key["variants"]:
-        s = v.get("student")
-        if not s or s["id"] in seen:
+    for v in key.variants:
+        s = v.student
+        if not s or s.id in seen:
             continue
-        seen.add(s["id"])
-        out.append(Row(s["id"], s.get("name", ""), s.get("email", ""), s.get("username", ""), s.get("section", "")))
+        seen.add(s.id)
+        out.append(Row(s.id, s.name, s.email or "", s.username or "", s.section or ""))
     return out
 
 

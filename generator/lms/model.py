@@ -7,15 +7,15 @@ intervals and names the same mistakes as ``backprop-exam grade``: one home for e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
 
 from ..answer_key import normalize_code
 from ..grading.context import OwnValues, PatchedValues
 from ..grading.grade import KeyIndex
 from ..grading.mistakes import LABELS, WORDS, candidates
+from ..records import Key, WorkedProblem
 from .codes import CODE_LABEL
 
 
@@ -67,7 +67,7 @@ class Item:
 
     code: str
     title: str
-    problem: Mapping[str, Any]
+    problem: WorkedProblem  # the variant's worked solution (labels, symbols, given values, steps)
     parts: tuple[Part, ...]
 
     @property
@@ -92,22 +92,21 @@ def plain(d: Decimal) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def items(key: Mapping[str, Any]) -> Iterator[Item]:
+def items(key: Key) -> Iterator[Item]:
     """Every variant of ``key`` with its parts, in key order."""
     index = KeyIndex(key)
-    title = str(key.get("title") or key["pack"])
-    for v in key["variants"]:
-        vk = index.variant_key(normalize_code(v["variant"]))
+    title = key.title or key.pack
+    for v in key.variants:
+        vk = index.variant_key(normalize_code(v.variant))
         assert vk is not None
         own = OwnValues(vk, {})  # the student's earlier answers all correct: the key's intervals
         parts = []
-        for a in vk.problem["answers"]:
-            lo, hi = a["accepted"]["interval"]
+        worked = vk.worked
+        for a in worked.answers:
+            lo, hi = a.accepted.interval
             accepted = Range(exact(lo), exact(hi))
-            parts.append(
-                Part(a["id"], a["label"], a["symbol"], a["rounded"], accepted, _mistakes(own, a["id"], accepted))
-            )
-        yield Item(v["variant"], title, vk.problem, tuple(parts))
+            parts.append(Part(a.id, a.label, a.symbol, a.rounded, accepted, _mistakes(own, a.id, accepted)))
+        yield Item(v.variant, title, worked, tuple(parts))
 
 
 def _outward(lo: float, hi: float, places: int) -> Range:

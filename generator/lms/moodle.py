@@ -14,9 +14,8 @@ from __future__ import annotations
 import base64
 import html
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
-from typing import Any
 
+from ..records import Key
 from .content import image_name, intro, part_label, svg_bytes, worked_solution
 from .math import inline_tex
 from .model import Item, Part, items, plain
@@ -62,12 +61,12 @@ def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = None) -> ET
     return el
 
 
-def moodle_xml(key: Mapping[str, Any]) -> bytes:
+def moodle_xml(key: Key) -> bytes:
     quiz = ET.Element("quiz")
     cat = ET.SubElement(quiz, "question", {"type": "category"})
-    _text(cat, "category", f"$course$/top/backprop-exam/{key['pack']}")
-    _text(cat, "info", f"All variants of {key['pack']}: draw one at random per attempt.", "html")
-    d = int(key["decimals"])
+    _text(cat, "category", f"$course$/top/backprop-exam/{key.pack}")
+    _text(cat, "info", f"All variants of {key.pack}: draw one at random per attempt.", "html")
+    d = key.decimals
     for item in items(key):
         q = ET.SubElement(quiz, "question", {"type": "cloze"})
         _text(q, "name", item.name)
@@ -77,7 +76,7 @@ def moodle_xml(key: Mapping[str, Any]) -> bytes:
         _text(q, "generalfeedback", worked_solution(item.problem, d, inline_tex), "html")
         ET.SubElement(q, "penalty").text = PENALTY
         ET.SubElement(q, "hidden").text = "0"
-        ET.SubElement(q, "idnumber").text = f"{key['pack']}-{item.code}"
+        ET.SubElement(q, "idnumber").text = f"{key.pack}-{item.code}"
     ET.indent(quiz, space=" ")
     body: bytes = ET.tostring(quiz, encoding="utf-8")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"

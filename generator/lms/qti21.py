@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
-from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from ..records import Key
 from .content import esc, image_name, intro, part_label, svg_bytes, worked_solution
 from .math import to_mathml
 from .model import Item, exact, items, plain
@@ -87,19 +86,19 @@ def item_xml(item: Item, decimals: int) -> str:
     )  # fmt: skip
 
 
-def test_xml(key: Mapping[str, Any], its: list[Item]) -> str:
+def test_xml(key: Key, its: list[Item]) -> str:
     refs = "".join(f'<assessmentItemRef identifier="{i.ident}" href="items/{i.ident}.xml"/>' for i in its)
-    title = quoteattr(str(key.get("title") or key["pack"]))
+    title = quoteattr(key.title or key.pack)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<assessmentTest {_HEAD} identifier="test-{esc(key["pack"])}" title={title}>'
+        f'<assessmentTest {_HEAD} identifier="test-{esc(key.pack)}" title={title}>'
         '<testPart identifier="part1" navigationMode="nonlinear" submissionMode="simultaneous">'
         f'<assessmentSection identifier="variants" title={title} visible="true">'
         '<selection select="1"/>' + refs + "</assessmentSection></testPart></assessmentTest>\n"
     )
 
 
-def manifest_xml(key: Mapping[str, Any], its: list[Item]) -> str:
+def manifest_xml(key: Key, its: list[Item]) -> str:
     res = [
         '<resource identifier="res-test" type="imsqti_test_xmlv2p1" href="test.xml"><file href="test.xml"/>'
         + "".join(f'<dependency identifierref="res-{i.ident}"/>' for i in its)
@@ -113,14 +112,14 @@ def manifest_xml(key: Mapping[str, Any], its: list[Item]) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<manifest xmlns="{CP_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        f'xsi:schemaLocation="{CP_NS} {CP_XSD}" identifier="man-{esc(key["pack"])}">'
+        f'xsi:schemaLocation="{CP_NS} {CP_XSD}" identifier="man-{esc(key.pack)}">'
         "<metadata><schema>IMS Content</schema><schemaversion>1.1</schemaversion></metadata>"
         "<organizations/><resources>" + "".join(res) + "</resources></manifest>\n"
     )
 
 
-def qti21_zip(key: Mapping[str, Any]) -> bytes:
-    d = int(key["decimals"])
+def qti21_zip(key: Key) -> bytes:
+    d = key.decimals
     its = list(items(key))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import csv
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 
 from ..answer_key import normalize_code
 from ..grading.submissions import Issue, Submission
+from ..records import Key
 from ..textfile import decode, delimiter_of, read_rows
 from .codes import CODE_IN_TEXT
 
@@ -88,12 +88,12 @@ def table_head(path: Path) -> list[list[str]]:
 class VariantFinder:
     """A variant code from a question's text, else from its right answers (the key's printed values)."""
 
-    def __init__(self, key: Mapping[str, Any]) -> None:
-        self.codes = {normalize_code(v["variant"]): v["variant"] for v in key["variants"]}
+    def __init__(self, key: Key) -> None:
+        self.codes = {normalize_code(v.variant): v.variant for v in key.variants}
         self.by_values: dict[tuple[Decimal, ...], str] = {}
-        for v in key["variants"]:
-            values = tuple(Decimal(a["rounded"]) for a in v["problems"][0]["answers"])
-            self.by_values.setdefault(values, v["variant"])
+        for v in key.variants:
+            values = tuple(Decimal(a.rounded) for a in v.problems[0].answers)
+            self.by_values.setdefault(values, v.variant)
 
     def from_text(self, text: str) -> str:
         m = CODE_IN_TEXT.search(text or "")
@@ -124,14 +124,14 @@ def split_parts(cell: str) -> list[str]:
     return out
 
 
-def read_moodle(path: Path, rows: list[list[str]], key: Mapping[str, Any]) -> Iterator[Submission | Issue]:
+def read_moodle(path: Path, rows: list[list[str]], key: Key) -> Iterator[Submission | Issue]:
     header = [h.strip() for h in rows[0]]
     norm = [h.lower() for h in header]
     ids = {_MOODLE_IDS[h]: i for i, h in enumerate(norm) if h in _MOODLE_IDS}
     state = norm.index("state") if "state" in norm else None
     slots = {int(m.group(1)): i for i, h in enumerate(norm) if (m := MOODLE_RESPONSE.match(h))}
     finder = VariantFinder(key)
-    n_answers = len(key["structure"]["answer_ids"])
+    n_answers = len(key.structure.answer_ids)
     for line, raw in enumerate(rows[1:], start=2):
         row = raw + [""] * (len(header) - len(raw))
         if not any(c.strip() for c in row) or row[0].strip().lower().startswith("overall average"):
@@ -175,13 +175,13 @@ def split_blanks(cell: str) -> list[str]:
     return [p.replace("\\,", ",") for p in re.split(r"(?<!\\),", cell)]
 
 
-def read_canvas(path: Path, rows: list[list[str]], key: Mapping[str, Any]) -> Iterator[Submission | Issue]:
+def read_canvas(path: Path, rows: list[list[str]], key: Key) -> Iterator[Submission | Issue]:
     header = rows[0]
     norm = [h.strip().lower() for h in header]
     col = {n: i for i, n in enumerate(norm) if n in ("name", "id", "sis_id", "section", "sis_login_id")}
     finder = VariantFinder(key)
     questions = [(i, finder.from_text(m.group(2))) for i, h in enumerate(header) if (m := CANVAS_QUESTION.match(h))]
-    n_answers = len(key["structure"]["answer_ids"])
+    n_answers = len(key.structure.answer_ids)
     for line, raw in enumerate(rows[1:], start=2):
         row = raw + [""] * (len(header) - len(raw))
         if not any(c.strip() for c in row):
@@ -222,7 +222,7 @@ def _qti_root(path: Path) -> ET.Element | None:
     return root if root.tag == f"{QTI_RESULT}assessmentResult" else None
 
 
-def read_qti_results(path: Path, key: Mapping[str, Any]) -> Iterator[Submission | Issue]:
+def read_qti_results(path: Path, key: Key) -> Iterator[Submission | Issue]:
     """A QTI 2.1 results report (``assessmentResult``): the candidate from ``context/@sourcedId``,
     the variant from the item identifier ``v-<code>`` that ``export --format qti21`` wrote."""
     root = _qti_root(path)
@@ -231,7 +231,7 @@ def read_qti_results(path: Path, key: Mapping[str, Any]) -> Iterator[Submission 
         return
     ctx = root.find(f"{QTI_RESULT}context")
     sid = (ctx.get("sourcedId") or "").strip() if ctx is not None else ""
-    codes = {"V-" + normalize_code(v["variant"]): v["variant"] for v in key["variants"]}
+    codes = {"V-" + normalize_code(v.variant): v.variant for v in key.variants}
     for n, item in enumerate(root.findall(f"{QTI_RESULT}itemResult"), start=1):
         where = f"{path} item {n}"
         code = codes.get((item.get("identifier") or "").upper())
@@ -252,7 +252,7 @@ READERS = {"moodle": read_moodle, "canvas": read_canvas}
 
 
 def read_lms_files(
-    paths: Iterable[str | Path], key: Mapping[str, Any]
+    paths: Iterable[str | Path], key: Key
 ) -> tuple[list[Submission], list[Issue], list[str | Path]]:
     """LMS exports among ``paths`` (files, or files in folders) read with the key; every other
     file or folder is returned for the ordinary readers."""

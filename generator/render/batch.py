@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..errors import UserError
+from ..records import Key, Variant
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
 from .templating import render_template
@@ -37,7 +40,7 @@ class Job:
 
     index: int
     who: str  # 'student Ada Lovelace (s123), variant K7M-2QX' for error messages
-    variant: dict[str, Any]
+    variant: Variant
     worksheet: str | None  # None: no worksheet
     solution: str | None  # None: no worked solution
     advance: int = 1  # progress ticks
@@ -49,7 +52,7 @@ class MarkJob:
     """Some groups of equal variants, laid out as one marking-key document (see marking.py)."""
 
     index: int
-    groups: list[list[dict[str, Any]]]
+    groups: list[list[Variant]]
     path: str
     first: bool
     total: int  # variants in the pack
@@ -69,7 +72,7 @@ class Done:
 _state: dict[str, Any] = {}
 
 
-def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
+def _init(header: Key, paper: str, worker: bool = True) -> None:
     from . import pdf
     from .pdf import engine
 
@@ -87,15 +90,14 @@ def _init(header: dict[str, Any], paper: str, worker: bool = True) -> None:
     eng.stylesheets("marking-key", paper)
 
 
-def _meta(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, str]:
-    student = variant.get("student") or {}
-    meta = {METADATA_VARIANT: variant["variant"], METADATA_PACK: key["pack"]}
-    if student.get("id"):
-        meta[METADATA_STUDENT] = str(student["id"])
+def _meta(key: Key, variant: Variant) -> dict[str, str]:
+    meta = {METADATA_VARIANT: variant.variant, METADATA_PACK: key.pack}
+    if variant.student is not None:
+        meta[METADATA_STUDENT] = variant.student.id
     return meta
 
 
-def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
+def render_worksheet(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
     """(PDF, pages) of one variant's fillable worksheet, in this process."""
     from .pdf import engine
 
@@ -106,7 +108,7 @@ def render_worksheet(key: dict[str, Any], variant: dict[str, Any], paper: str) -
     )
 
 
-def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tuple[bytes, int]:
+def render_key(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
     """(PDF, pages) of one variant's worked answer key, in this process."""
     from .pdf import engine
 
@@ -116,7 +118,7 @@ def render_key(key: dict[str, Any], variant: dict[str, Any], paper: str) -> tupl
 
 
 def render_marking(
-    key: dict[str, Any], groups: list[list[dict[str, Any]]], paper: str, *, first: bool = True, total: int = 0
+    key: Key, groups: list[list[Variant]], paper: str, *, first: bool = True, total: int = 0
 ) -> tuple[bytes, int]:
     """(PDF, pages) of the marking key of some groups of equal variants, in this process."""
     from .marking import marking_context
@@ -125,7 +127,7 @@ def render_marking(
     eng = engine()
     ctx = marking_context(key, groups, paper, first=first, total=total or sum(map(len, groups)))
     html = render_template("marking-key.html.j2", **ctx)
-    meta = {"title": f"{key['title']}: marking key of {key['pack']}", METADATA_PACK: key["pack"]}
+    meta = {"title": f"{key.title}: marking key of {key.pack}", METADATA_PACK: key.pack}
     return eng.render(html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True)
 
 
@@ -138,7 +140,7 @@ def _culprit(job: MarkJob) -> str:
             render_template("marking-key.html.j2", **marking_context(_state["header"], [group], total=job.total))
         except Exception:
             return " and ".join(describe(v) for v in group[:3]) + (" and others" if len(group) > 3 else "")
-    return "variants " + ", ".join(g[0]["variant"] for g in job.groups)
+    return "variants " + ", ".join(g[0].variant for g in job.groups)
 
 
 def _run(job: Job | MarkJob) -> Done:
@@ -171,12 +173,11 @@ def _run(job: Job | MarkJob) -> Done:
     return Done(job.index, ws_pages, ak_pages, job.advance)
 
 
-def describe(variant: dict[str, Any]) -> str:
-    student = variant.get("student") or {}
-    name, sid = student.get("name") or "", student.get("id") or ""
-    if sid:
-        return f"student {name + ' ' if name else ''}({sid}), variant {variant['variant']}"
-    return f"variant {variant['variant']}"
+def describe(variant: Variant) -> str:
+    if variant.student is not None:
+        name, sid = variant.student.name, variant.student.id
+        return f"student {name + ' ' if name else ''}({sid}), variant {variant.variant}"
+    return f"variant {variant.variant}"
 
 
 def default_jobs() -> int:
@@ -199,7 +200,7 @@ def _pool_context() -> Any:
 
 def run_jobs(
     jobs_list: list[Job | MarkJob],
-    header: dict[str, Any],
+    header: Key,
     paper: str,
     workers: int,
     progress: Callable[[int], None] | None,
@@ -263,17 +264,17 @@ def run_jobs(
     return done
 
 
-def _check(key: dict[str, Any], paper: str) -> None:
+def _check(key: Key, paper: str) -> None:
     from .pdf import PAPER_SIZES
 
     if paper not in PAPER_SIZES:
         raise RenderError(f"unknown paper size {paper!r}; use a4 or letter")
-    if not key["variants"]:
+    if not key.variants:
         raise RenderError("the answer key has no variants; nothing to render")
 
 
 def render_pack(
-    key: dict[str, Any],
+    key: Key,
     dest: Path,
     *,
     paper: str = "a4",
@@ -297,7 +298,7 @@ def render_pack(
 
 
 def render_keys(
-    key: dict[str, Any],
+    key: Key,
     dest: Path,
     *,
     paper: str = "a4",
@@ -315,7 +316,7 @@ def render_keys(
 
 
 def _render_all(
-    key: dict[str, Any],
+    key: Key,
     dest: Path,
     *,
     worksheets: bool,
@@ -336,14 +337,14 @@ def _render_all(
     from .marking import CHUNK, group_variants
     from .merge import PrintFile
 
-    variants: list[dict[str, Any]] = key["variants"]
+    variants = key.variants
     warn_missing_glyphs(variants)
     stems = unique_stems(variants)
     sheets_dir, solutions_dir, parts_dir = dest / "worksheets", dest / "solutions", dest / PARTS_DIR
     for d, on in ((sheets_dir, worksheets), (solutions_dir, solutions), (parts_dir, marking)):
         if on:
             d.mkdir(parents=True, exist_ok=True)
-    header = {k: v for k, v in key.items() if k != "variants"}
+    header = msgspec.structs.replace(key, variants=[], secret=None)  # what every job shares; never the secret
     for _, folder in extra:
         (dest / folder).mkdir(parents=True, exist_ok=True)
     per_student = worksheets or solutions or bool(extra)
@@ -367,13 +368,13 @@ def _render_all(
             ))  # fmt: skip
     workers = max(1, min(jobs or default_jobs(), len(jobs_list)))
 
-    def bookmark(v: dict[str, Any]) -> str:
-        student = v.get("student") or {}
-        return " · ".join(str(s) for s in (v["variant"], student.get("name"), student.get("id")) if s)
+    def bookmark(v: Variant) -> str:
+        student = (v.student.name, v.student.id) if v.student else ()
+        return " · ".join(s for s in (v.variant, *student) if s)
 
     # The print files are written while the workers render: each part is appended as soon as
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
-    title, pack = key.get("title", ""), key["pack"]
+    title, pack = key.title, key.pack
     sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
     key_file = PrintFile(dest / "answer-key.pdf", count=n_marks) if marking else None
     ready: dict[tuple[bool, int], Done] = {}
@@ -388,7 +389,7 @@ def _render_all(
                 if out is not None and is_mark:
                     mj = jobs_list[i]
                     assert isinstance(mj, MarkJob)
-                    out.add(Path(mj.path), mj.groups[0][0]["variant"])
+                    out.add(Path(mj.path), mj.groups[0][0].variant)
                 elif out is not None:
                     job = jobs_list[n_marks + i]
                     assert isinstance(job, Job)

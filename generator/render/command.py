@@ -38,7 +38,7 @@ def write_answer_keys(
     from ..writers import OutputOptions, write_pack
 
     data = read_key(key_file)
-    pack_dir = Path("output") / data["pack"]
+    pack_dir = Path("output") / data.pack
     if solutions:
         target = Path(out) if out else pack_dir / "solutions"
         if target.suffix.lower() == ".pdf":
@@ -52,7 +52,7 @@ def write_answer_keys(
             raise OutputExists(f"{target} is a link or a folder; remove it or choose another --out")
         if target.exists() and not force:
             raise OutputExists(f"{target} exists; pass --force to replace it or choose another --out")
-    n = len(data["variants"])
+    n = len(data.variants)
     stage = "Worked solutions" if solutions else "Marking key"
     done = 0
 
@@ -74,7 +74,7 @@ def write_answer_keys(
         else:
             staging.replace(staged / "answer-key.pdf", target)
         staging.commit()
-    return KeyFiles(data["pack"], n, target, solutions)
+    return KeyFiles(data.pack, n, target, solutions)
 
 
 @click.command(cls=Command)

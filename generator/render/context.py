@@ -15,8 +15,9 @@ from markupsafe import Markup
 from ..graph import weight_id
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
-from ..solve import problem_steps
+from ..records import GivenValue, Key, Update, Variant, WorkedAnswer, WorkedProblem
 from ..steps import Step
+from ..worked import work_out, worked_of
 from .diagram import network_svg
 
 GROUP_TITLES = {
@@ -41,45 +42,44 @@ DIRECTION = {"up": "↑ up", "down": "↓ down", "same": "= same"}
 _BARE_SUB = re.compile(r"_([A-Za-z0-9])")
 
 
-def file_stem(variant: dict[str, Any]) -> str:
+def file_stem(variant: Variant) -> str:
     """The file name of a variant's PDFs on its own: the student id, else the variant code."""
     return unique_stems([variant])[0]
 
 
-def unique_stems(variants: list[dict[str, Any]]) -> list[str]:
+def unique_stems(variants: list[Variant]) -> list[str]:
     """The file names of the variants' PDFs: one naming function for every output (naming.py)."""
     from ..naming import unique_file_stems
 
-    return unique_file_stems([(str((v.get("student") or {}).get("id") or ""), str(v["variant"])) for v in variants])
+    return unique_file_stems([(v.student.id if v.student else "", v.variant) for v in variants])
 
 
-def _header(key: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
-    student = variant.get("student") or {}
-    name, sid = str(student.get("name") or ""), str(student.get("id") or "")
+def _header(key: Key, variant: Variant) -> dict[str, Any]:
+    name, sid = (variant.student.name, variant.student.id) if variant.student else ("", "")
     return {
-        "pack": key["pack"],
-        "title": key["title"],
-        "course": key.get("course") or "",
-        "variant": variant["variant"],
+        "pack": key.pack,
+        "title": key.title,
+        "course": key.course,
+        "variant": variant.variant,
         "student_name": name,
         "student_id": sid,
         "who": " · ".join(s for s in (name, sid) if s),
-        "decimals": key["decimals"],
+        "decimals": key.decimals,
     }
 
 
-def _conventions(problem: dict[str, Any]) -> dict[str, Any]:
+def _conventions(problem: WorkedProblem) -> dict[str, Any]:
     """Short conventions share one line; the loss and the update rule get a line each (math)."""
-    d = problem["description"]
+    d = problem.description
     return {
         "short": [
-            {"label": "Network", "text": d["architecture"]},
-            {"label": "Activation", "text": d["activation"]},
-            {"label": "Biases", "text": d["bias"]},
+            {"label": "Network", "text": d.architecture},
+            {"label": "Activation", "text": d.activation},
+            {"label": "Biases", "text": d.bias},
         ],
         "long": [
-            {"label": "Loss", "text": _braced(d["loss"])},
-            {"label": "Update", "text": _braced(d["update"])},
+            {"label": "Loss", "text": _braced(d.loss)},
+            {"label": "Update", "text": _braced(d.update)},
         ],
     }
 
@@ -103,21 +103,21 @@ def _braced(text: str) -> str:
     return _BARE_SUB.sub(r"_{\1}", text)
 
 
-def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
+def given_tables(problem: WorkedProblem) -> dict[str, Any]:
     """Inputs/targets/η as one line of items and one weight table per layer (rows: to, columns: from)."""
-    net = problem["network"]
-    layers = tuple(net["layers"])
-    given = {g["id"]: g for g in problem["given"]}
+    net = problem.network
+    layers = tuple(net.layers)
+    given = {g.id: g for g in problem.given}
 
     def val(gid: str) -> str:
-        return minus(given[gid]["value"]) if gid in given else "?"
+        return minus(given[gid].value) if gid in given else "?"
 
-    items = [{"symbol": given[g]["symbol"], "value": val(g)} for g in given if given[g]["kind"] in ("x", "y", "eta")]
+    items = [{"symbol": g.symbol, "value": val(g.id)} for g in given.values() if g.kind in ("x", "y", "eta")]
     tables = []
     for l in range(1, len(layers)):
         sources = [neuron_name(layers, l - 1, i + 1) for i in range(layers[l - 1])]
         header = [_name_tex(s) for s in sources]
-        per_neuron = net["bias"] == "per_neuron"
+        per_neuron = net.bias == "per_neuron"
         # the bias symbol (b_{h1}) in each cell where the table is narrow enough to take it
         named = per_neuron and len(sources) <= 3
         rows = []
@@ -131,9 +131,9 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
                 "bias_symbol": _bias_symbol(given, bias_name(layers, l, j + 1)) if named else "",
             })  # fmt: skip
         shared = ""
-        if net["bias"] == "shared":
+        if net.bias == "shared":
             bid = bias_name(layers, l, None)
-            shared = f"{given[bid]['symbol']} = {val(bid)}" if bid in given else ""
+            shared = f"{given[bid].symbol} = {val(bid)}" if bid in given else ""
         tables.append({
             "caption": f"Layer {l}: weights into {_layer_word(layers, l)}",
             "header": header,
@@ -146,8 +146,8 @@ def given_tables(problem: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "tables": tables}
 
 
-def _bias_symbol(given: dict[str, Any], bid: str) -> str:
-    return str(given[bid]["symbol"]) if bid in given else ""
+def _bias_symbol(given: dict[str, GivenValue], bid: str) -> str:
+    return given[bid].symbol if bid in given else ""
 
 
 def _layer_word(layers: tuple[int, ...], l: int) -> str:
@@ -161,8 +161,8 @@ def _name_tex(name: str) -> str:
     return f"{name[0]}_{{{name[1:].replace('_', ',')}}}"
 
 
-def _field_name(problem: dict[str, Any], answer_id: str) -> str:
-    return answer_id if problem["number"] == 1 else f"p{problem['number']}_{answer_id}"
+def _field_name(problem: WorkedProblem, answer_id: str) -> str:
+    return answer_id if problem.number == 1 else f"p{problem.number}_{answer_id}"
 
 
 # Quantities of one neuron that a student computes one from the other (z then a; ∂L/∂a, f′, δ)
@@ -170,14 +170,14 @@ def _field_name(problem: dict[str, Any], answer_id: str) -> str:
 NEURON_KINDS = {"z", "a", "dL_da", "dact", "delta"}
 
 
-def _neuron(answer: dict[str, Any]) -> tuple[int, int] | None:
-    q = answer.get("quantity") or {}
-    if q.get("kind") in NEURON_KINDS and "neuron" in q:
-        return (int(q.get("layer", 0)), int(q["neuron"]))
+def _neuron(answer: WorkedAnswer) -> tuple[int, int] | None:
+    q = answer.quantity
+    if q.kind in NEURON_KINDS and q.neuron is not None:
+        return (q.layer or 0, q.neuron)
     return None
 
 
-def question_rows(items: list[dict[str, Any]], answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def question_rows(items: list[dict[str, Any]], answers: list[WorkedAnswer]) -> list[dict[str, Any]]:
     """Rows of answer boxes: a neuron's quantities never split across rows; 4 boxes a row where
     neurons come in pairs (z, a), else 3. Each row: its items, the empty cells after them, and
     whether a head holds a fraction (taller)."""
@@ -201,22 +201,23 @@ def question_rows(items: list[dict[str, Any]], answers: list[dict[str, Any]]) ->
     return [{"items": r, "pad": cols - len(r), "tall": any("\\frac" in q["symbol"] for q in r)} for r in rows]
 
 
-def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
-    d = key["decimals"]
+def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
+    d = key.decimals
     problems = []
-    for p in variant["problems"]:
+    worked = [worked_of(key, p) for p in variant.problems]
+    for p in worked:
         sections = []
         for groups, title in SECTIONS:
-            answers = [a for a in p["answers"] if a["group"] in groups]
+            answers = [a for a in p.answers if a.group in groups]
             if not answers:
                 continue
             items = [
                 {
-                    "id": a["id"],
-                    "field": _field_name(p, a["id"]),
-                    "symbol": a["symbol"],
-                    "label": a["label"],
-                    "word": short_word(a["quantity"]["kind"], a["label"]),
+                    "id": a.id,
+                    "field": _field_name(p, a.id),
+                    "symbol": a.symbol,
+                    "label": a.label,
+                    "word": short_word(a.quantity.kind, a.label),
                 }
                 for a in answers
             ]
@@ -225,22 +226,22 @@ def worksheet_context(key: dict[str, Any], variant: dict[str, Any], paper: str =
             sections.append({
                 "title": title, "intro": GROUP_INTROS[groups[0]], "rows": rows, "count": len(items), "cols": cols,
             })  # fmt: skip
-        n = len(p["answers"])
+        n = len(p.answers)
         problems.append({
-            "number": p["number"],
+            "number": p.number,
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
             "given": given_tables(p),
             "sections": sections,
             "count": n,
         })  # fmt: skip
-    room = working_room(problems, variant["problems"], paper)
+    room = working_room(problems, worked, paper)
     for prob in problems:
         prob["room"] = f"{room:.1f}mm"
     example_exact = "0.123456" if d < 6 else "0.1234567891"
     return {
         **_header(key, variant),
-        "doc_title": f"{key['title']}: worksheet {variant['variant']}",
+        "doc_title": f"{key.title}: worksheet {variant.variant}",
         "example_exact": example_exact,
         "example_rounded": fmt(example_exact, d),
         "problems": problems,
@@ -291,7 +292,7 @@ def _svg_height(svg: str) -> float:
     return float(m.group(1)) * _PT if m else 60.0
 
 
-def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], paper: str = "a4") -> float:
+def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> float:
     """The room (mm) above each answer box; see ROOM_FLOOR."""
     page_h = PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - SLACK
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"])
@@ -307,8 +308,8 @@ def working_room(problems: list[dict[str, Any]], raw: list[dict[str, Any]], pape
             y += h
 
         for prob, p in zip(problems, raw, strict=True):
-            conv = p["description"]
-            short = sum(len(str(conv[k])) + 12 for k in ("architecture", "activation", "bias"))
+            conv = p.description
+            short = sum(len(t) + 12 for t in (conv.architecture, conv.activation, conv.bias))
             lines = 2 + -(-short * 1.45 // width)  # the short conventions share a line, 9 pt
             put((_H_PROBLEM if multi else 0.0) + lines * _H_CONV_LINE + _H_CONV_EXTRA)
             put(_svg_height(str(prob["diagram"])) + _H_DIAGRAM_EXTRA)
@@ -344,13 +345,13 @@ def _step(step: Step) -> dict[str, Any]:
     }
 
 
-def _adds_up(u: dict[str, Any]) -> bool:
+def _adds_up(u: Update) -> bool:
     """old − η×gradient = new with the printed numbers (the new value comes from the exact gradient)."""
     from decimal import Decimal, InvalidOperation
 
     try:
-        return Decimal(u["old"]) - Decimal(u["step"]) == Decimal(u["new"])
-    except (InvalidOperation, KeyError, TypeError):
+        return Decimal(u.old) - Decimal(u.step) == Decimal(u.new)
+    except InvalidOperation:
         return True
 
 
@@ -360,12 +361,12 @@ def _tolerance(text: str) -> Markup:
     return Markup(str(Markup.escape(text)).replace("e^−z", "e<sup>−z</sup>"))
 
 
-def key_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4") -> dict[str, Any]:
+def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
     from .marking import answers_table
 
     problems = []
-    for p in variant["problems"]:
-        worked = problem_steps(p, key["decimals"])
+    for stored in variant.problems:
+        p, worked = work_out(stored, key.decimals, key.structure.answer_ids)
         groups = []
         for group, title in GROUP_TITLES.items():
             steps = [_step(s) for s in worked if s.group == group]
@@ -373,19 +374,19 @@ def key_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4")
                 groups.append({"title": title, "steps": steps})
         updates = [
             {
-                "symbol": u["symbol"],
-                "old": minus(u["old"]),
-                "gradient": minus(u["gradient"]),
-                "step": minus(u["step"]),
-                "new": minus(u["new"]),
+                "symbol": u.symbol,
+                "old": minus(u.old),
+                "gradient": minus(u.gradient),
+                "step": minus(u.step),
+                "new": minus(u.new),
                 "approx": not _adds_up(u),
-                "direction": DIRECTION[u["direction"]],
+                "direction": DIRECTION[u.direction],
             }
-            for u in p["updates"]
+            for u in p.updates
         ]
-        table = answers_table(p, paper, hand=True)
+        table = answers_table(p, key.decimals, paper, hand=True)
         problems.append({
-            "number": p["number"],
+            "number": p.number,
             "conventions": _conventions(p),
             "diagram": Markup(network_svg(p)),
             "answers": table,
@@ -394,13 +395,13 @@ def key_context(key: dict[str, Any], variant: dict[str, Any], paper: str = "a4")
             "groups": groups,
             "updates": updates,
             "any_approx": any(u["approx"] for u in updates),
-            "eta": next((minus(g["value"]) for g in p["given"] if g["kind"] == "eta"), ""),
+            "eta": next((minus(g.value) for g in p.given if g.kind == "eta"), ""),
         })  # fmt: skip
     return {
         **_header(key, variant),
-        "doc_title": f"{key['title']} — worked solution {variant['variant']}",
-        "tolerance": _tolerance(key.get("tolerance", {}).get("description", "")),
-        "created": _date(key.get("created", "")),
+        "doc_title": f"{key.title} — worked solution {variant.variant}",
+        "tolerance": _tolerance(key.tolerance.description),
+        "created": _date(key.created),
         "problems": problems,
         "multi": len(problems) > 1,
     }

@@ -9,17 +9,18 @@ attached to its own line rather than beside a crossing. The given-values table o
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from typing import Any
+
+import msgspec
 
 from ..functions import activation
 from ..graph import weight_id
 from ..network import bias_name, neuron_name
 from ..numbers import fmt_given, minus
+from ..records import GivenValue, NetworkRecord, WorkedProblem
 
 MAX_WIDTH = 480.0  # fits the text column of A4 and letter with 16 mm margins
 R = 12.5  # node radius
@@ -173,31 +174,32 @@ def _name_svg(name: str, x: float, y: float, size: float) -> str:
     )
 
 
-def network_svg(problem: dict[str, Any]) -> str:
+def network_svg(problem: WorkedProblem) -> str:
     """The SVG markup of one problem's network (all text escaped)."""
-    return _cached_svg(json.dumps([problem["network"], problem["given"]], sort_keys=True))
+    return _cached_svg(msgspec.json.encode([problem.network, problem.given]))
 
 
 @lru_cache(maxsize=8)
-def _cached_svg(problem_json: str) -> str:
+def _cached_svg(problem_json: bytes) -> str:
     """The worksheet and the answer key of a variant show the same diagram: lay it out once."""
-    network, given = json.loads(problem_json)
-    return _layout({"network": network, "given": given})[0]
+    network, given = msgspec.json.decode(problem_json, type=tuple[NetworkRecord, list[GivenValue]])
+    return _layout(network, given)[0]
 
 
-def _layout(problem: dict[str, Any]) -> tuple[str, list[tuple[_Edge, Rect]]]:
+def _layout(net: NetworkRecord, given_values: list[GivenValue]) -> tuple[str, list[tuple[_Edge, Rect]]]:
     """Lay the network out; if some weight labels cannot be kept apart, try again taller."""
     for stretch in (1.0, 1.12, 1.25, 1.4):
-        svg, placed, clear = _layout_once(problem, stretch)
+        svg, placed, clear = _layout_once(net, given_values, stretch)
         if clear:
             break
     return svg, placed
 
 
-def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tuple[_Edge, Rect]], bool]:
-    net = problem["network"]
-    layers: list[int] = list(net["layers"])
-    given = {g["id"]: g["value"] for g in problem["given"]}
+def _layout_once(
+    net: NetworkRecord, given_values: list[GivenValue], stretch: float
+) -> tuple[str, list[tuple[_Edge, Rect]], bool]:
+    layers: list[int] = list(net.layers)
+    given = {g.id: g.value for g in given_values}
     lt = tuple(layers)
     n_cols = len(layers)
     n_max = max(layers)
@@ -205,13 +207,13 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
     def value(gid: str, fallback: float) -> str:
         return minus(given.get(gid, fmt_given(fallback)))
 
-    in_labels = [f"= {value(f'x{i + 1}', net['inputs'][i])}" for i in range(layers[0])]
-    out_labels = [f"= {value(f'y{k + 1}', net['targets'][k])}" for k in range(layers[-1])]
+    in_labels = [f"= {value(f'x{i + 1}', net.inputs[i])}" for i in range(layers[0])]
+    out_labels = [f"= {value(f'y{k + 1}', net.targets[k])}" for k in range(layers[-1])]
     left = max(text_width(s, TEXT_FONT) for s in in_labels) + 22 + R
     right = max(text_width(s, TEXT_FONT) for s in out_labels) + 22 + R
     gap = min(175.0, (MAX_WIDTH - left - right) / (n_cols - 1))
     dy = {1: 56.0, 2: 60.0, 3: 60.0}.get(n_max, 64.0) * stretch
-    has_bias = net["bias"] != "none"
+    has_bias = net.bias != "none"
     top = 30.0 if has_bias else 16.0
     height = top + (n_max - 1) * dy + 34.0
     width = left + gap * (n_cols - 1) + right
@@ -251,11 +253,11 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
     # biases above each neuron (per neuron) or above the layer (shared)
     for l in range(1, n_cols):
         col = pos[l]
-        if net["bias"] == "per_neuron":
+        if net.bias == "per_neuron":
             for j, (x, y) in enumerate(col):
                 # the neuron's own bias symbol, b with subscript h1 (h1,2 in deep nets)
                 sub = neuron_name(lt, l, j + 1).replace("_", ",")
-                s = " = " + value(bias_name(lt, l, j + 1), net["biases"][l - 1][j])
+                s = " = " + value(bias_name(lt, l, j + 1), net.biases[l - 1][j])
                 w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(s, TEXT_FONT)
                 obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
                 texts.append(
@@ -264,9 +266,9 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
                     f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{escape(sub)}</tspan>'
                     f'<tspan dy="-1.8">{escape(s)}</tspan></text>'
                 )
-        elif net["bias"] == "shared":
+        elif net.bias == "shared":
             x, y = col[0]
-            b = value(bias_name(lt, l, None), net["biases"][l - 1][0])
+            b = value(bias_name(lt, l, None), net.biases[l - 1][0])
             s = f"b{l} = {b} (shared)"
             w = text_width(s, TEXT_FONT)
             obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
@@ -282,10 +284,10 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
         if l == 0:
             cap = "inputs"
         elif l == n_cols - 1:
-            cap = f"outputs ({activation(net['activation'][l - 1]).caption}), targets y"
+            cap = f"outputs ({activation(net.activation[l - 1]).caption}), targets y"
         else:
             hidden = "hidden" if n_cols == 3 else f"hidden {l}"
-            cap = f"{hidden} ({activation(net['activation'][l - 1]).caption})"
+            cap = f"{hidden} ({activation(net.activation[l - 1]).caption})"
         captions.append(
             f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
             f'class="caption">{escape(cap)}</text>'
@@ -300,7 +302,7 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
             for i in range(layers[l - 1]):
                 wid = weight_id(lt, l, j + 1, i + 1)
                 (x0, y0), (x1, y1) = pos[l - 1][i], pos[l][j]
-                text = value(wid, net["weights"][l - 1][j][i])
+                text = value(wid, net.weights[l - 1][j][i])
                 # about a third of the way from the source, staggered by target so that the labels
                 # of one source's edges sit at different distances from it
                 pref = 0.26 + 0.16 * j / (layers[l] - 1) if layers[l] > 1 else 1 / 3
@@ -342,6 +344,6 @@ def _layout_once(problem: dict[str, Any], stretch: float) -> tuple[str, list[tup
     return "\n".join(out), placed, clear
 
 
-def weight_labels(problem: dict[str, Any]) -> list[tuple[str, Rect]]:
+def weight_labels(problem: WorkedProblem) -> list[tuple[str, Rect]]:
     """(weight id, label rectangle) as placed in the diagram; for tests."""
-    return [(e.key, r) for e, r in _layout(problem)[1]]
+    return [(e.key, r) for e, r in _layout(problem.network, problem.given)[1]]

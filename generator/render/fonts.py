@@ -13,8 +13,8 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
 
+from ..records import Variant
 from .templating import templates_dir
 
 FONT_PACKAGES = "fonts-noto-cjk fonts-dejavu-core"
@@ -76,15 +76,14 @@ def missing_glyphs(names: Iterable[tuple[str, str]]) -> list[str]:
     return warnings
 
 
-def warn_missing_glyphs(variants: list[dict[str, Any]]) -> list[str]:
+def warn_missing_glyphs(variants: list[Variant]) -> list[str]:
     """Check every student's name (and id) and print the warnings to stderr; returns them."""
     import sys
 
     pairs = []
     for v in variants:
-        student = v.get("student") or {}
-        name, sid = str(student.get("name") or ""), str(student.get("id") or "")
-        pairs.append((f"student {name} ({sid})" if sid else f"variant {v.get('variant')}", f"{name}{sid}"))
+        name, sid = (v.student.name, v.student.id) if v.student else ("", "")
+        pairs.append((f"student {name} ({sid})" if sid else f"variant {v.variant}", f"{name}{sid}"))
     warnings = missing_glyphs(pairs)
     for w in warnings:
         print(w, file=sys.stderr)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..answer_key import accepted_range as grid_range
 from ..numbers import minus
+from ..records import Answer, Key, Problem, Variant, WorkedAnswer, WorkedProblem
 
 # Variants per marking-key document: small variants share pages within a chunk, and
 # chunks render in parallel and stream into the print file like worksheets do.
@@ -35,40 +37,41 @@ def _width(text: str, pt: float, bold: bool = False) -> float:
     return ems * pt * _EM + _PAD
 
 
-def accepted_range(a: dict[str, Any]) -> str:
+def accepted_range(a: Answer | WorkedAnswer, decimals: int) -> str:
     """'0.3566 to 0.3567', or '' when only the printed answer itself is accepted."""
-    acc = a["accepted"]
-    if acc["from"] == acc["to"] == a["rounded"]:
+    first, last = (a.accepted.first, a.accepted.last) if isinstance(a, WorkedAnswer) else grid_range(a, decimals)
+    if first == last == a.rounded:
         return ""
-    return f"{minus(acc['from'])} to {minus(acc['to'])}"
+    return f"{minus(first)} to {minus(last)}"
 
 
-def _signature(variant: dict[str, Any]) -> tuple[Any, ...]:
+def _signature(variant: Variant) -> tuple[Any, ...]:
     """Variants with equal signatures have the same questions and accepted answers."""
-    return tuple(
-        (a.get("id"), a.get("rounded"), str(a.get("accepted"))) for p in variant["problems"] for a in p["answers"]
-    )
+    return tuple((a.id, a.rounded, a.accepted) for p in variant.problems for a in p.answers)
 
 
-def _who(variant: dict[str, Any]) -> str:
-    student = variant.get("student") or {}
-    return " · ".join(str(s) for s in (student.get("name"), student.get("id")) if s)
+def _who(variant: Variant) -> str:
+    student = variant.student
+    return " · ".join(s for s in (student.name, student.id) if s) if student else ""
 
 
-def answers_table(p: dict[str, Any], paper: str, *, hand: bool = False) -> dict[str, Any]:
+def answers_table(p: Problem | WorkedProblem, decimals: int, paper: str, *, hand: bool = False) -> dict[str, Any]:
     """The answers of problem ``p`` in columns that read down, with widths that fit the text width.
 
     ``hand`` adds the value a student gets who rounds every value from the start, where it
-    differs from the answer (the worked solution's rounding notes, in one column).
+    differs from the answer (the worked solution's rounding notes, in one column; a worked
+    problem has it).
     """
     entries = [
         {
-            "id": a["id"],
-            "value": minus(a["rounded"]),
-            "range": accepted_range(a),
-            "hand": minus(a["hand_rounded"]) if hand and a.get("hand_rounded", a["rounded"]) != a["rounded"] else "",
+            "id": a.id,
+            "value": minus(a.rounded),
+            "range": accepted_range(a, decimals),
+            "hand": minus(a.hand_rounded)
+            if hand and isinstance(a, WorkedAnswer) and a.hand_rounded != a.rounded
+            else "",
         }
-        for a in p["answers"]
+        for a in p.answers
     ]
     w_id = max(_width(e["id"], _ID_PT) for e in entries)
     w_value = max(_width(e["value"], _VALUE_PT, bold=True) for e in entries)
@@ -92,7 +95,7 @@ def answers_table(p: dict[str, Any], paper: str, *, hand: bool = False) -> dict[
     # the spare width goes to the gaps, so the groups stay apart and each cell keeps its size
     gap = min(8.0, (width - per_row * group) / (per_row - 1)) if per_row > 1 else 0.0
     return {
-        "number": p["number"],
+        "number": p.number,
         "rows": rows,
         "slabs": slabs,
         "long": len(slabs) > 1,
@@ -110,9 +113,9 @@ def answers_table(p: dict[str, Any], paper: str, *, hand: bool = False) -> dict[
     }
 
 
-def group_variants(variants: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def group_variants(variants: list[Variant]) -> list[list[Variant]]:
     """Variants with the same questions and accepted answers, grouped, in roster order."""
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    groups: dict[tuple[Any, ...], list[Variant]] = {}
     for v in variants:
         groups.setdefault(_signature(v), []).append(v)
     return list(groups.values())
@@ -122,10 +125,10 @@ def group_variants(variants: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
 LIST_CODES = 12
 
 
-def _block(group: list[dict[str, Any]], total: int, paper: str) -> dict[str, Any]:
+def _block(group: list[Variant], total: int, paper: str, decimals: int) -> dict[str, Any]:
     first = group[0]
-    tables = [answers_table(p, paper) for p in first["problems"]]
-    codes = [{"code": v["variant"], "who": _who(v)} for v in group]
+    tables = [answers_table(p, decimals, paper) for p in first.problems]
+    codes = [{"code": v.variant, "who": _who(v)} for v in group]
     if len(group) == 1:
         summary = ""
     elif len(group) == total:
@@ -137,22 +140,22 @@ def _block(group: list[dict[str, Any]], total: int, paper: str) -> dict[str, Any
         "more": max(0, len(group) - LIST_CODES) if len(group) > LIST_CODES else 0,
         "summary": summary,
         "problems": tables,
-        "multi": len(first["problems"]) > 1,
+        "multi": len(first.problems) > 1,
         "long": any(t["long"] for t in tables),
     }
 
 
 def marking_context(
-    key: dict[str, Any], groups: list[list[dict[str, Any]]], paper: str = "a4", *, first: bool = True, total: int
+    key: Key, groups: list[list[Variant]], paper: str = "a4", *, first: bool = True, total: int
 ) -> dict[str, Any]:
     """The context of one marking-key document: some groups of the ``total`` variants (see group_variants)."""
     return {
-        "title": key["title"],
-        "course": key.get("course") or "",
-        "pack": key["pack"],
-        "decimals": key["decimals"],
-        "doc_title": f"{key['title']} — marking key of {key['pack']}",
+        "title": key.title,
+        "course": key.course,
+        "pack": key.pack,
+        "decimals": key.decimals,
+        "doc_title": f"{key.title} — marking key of {key.pack}",
         "first": first,
-        "blocks": [_block(g, total, paper) for g in groups],
+        "blocks": [_block(g, total, paper, key.decimals) for g in groups],
         "count": total,
     }

@@ -9,13 +9,14 @@ from typing import Any
 import click
 
 from ..clickbase import Command
+from ..records import Key
 
 
-def _layout_for(key: dict[str, Any], key_path: str, layout: str | None) -> dict[str, Any]:
+def _layout_for(key: Key, key_path: str, layout: str | None) -> dict[str, Any]:
     from ..network import SpecError
     from ..sheet.layout import FORMAT, VERSION
 
-    path = Path(layout) if layout else Path("output") / str(key["pack"]) / "answer-sheet-layout.json"
+    path = Path(layout) if layout else Path("output") / key.pack / "answer-sheet-layout.json"
     if not path.is_file():
         raise SpecError(f"{path}: no answer-sheet layout; pass --layout (generate --answer-sheet writes it)")
     try:
@@ -24,8 +25,8 @@ def _layout_for(key: dict[str, Any], key_path: str, layout: str | None) -> dict[
         raise SpecError(f"{path}: not a layout JSON file ({e})") from None
     if data.get("format") != FORMAT or data.get("version") != VERSION:
         raise SpecError(f"{path}: not a version-{VERSION} answer-sheet layout; regenerate it with this version")
-    if data.get("pack") != key["pack"]:
-        raise SpecError(f"{path} is the layout of pack {data.get('pack')!r}, but {key_path} is {key['pack']!r}")
+    if data.get("pack") != key.pack:
+        raise SpecError(f"{path} is the layout of pack {data.get('pack')!r}, but {key_path} is {key.pack!r}")
     return data
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..answer_key import normalize_code
+from ..records import Key, Variant
 from .marks import AnswerRead
 from .pages import PageResult, scan_page
 from .rasterise import RENDER_DPI, PageRef, RasterError, expand, pages_of
@@ -70,7 +71,7 @@ def _results(refs: list[PageRef], layout: Mapping[str, Any], dpi: int, jobs: int
 
 
 def scan_files(
-    key: Mapping[str, Any],
+    key: Key,
     layout: Mapping[str, Any],
     paths: Iterable[str | Path],
     *,
@@ -89,7 +90,7 @@ def scan_files(
             refs.extend(pages_of(f))
         except RasterError as e:
             issues.append(ScanIssue(str(f), "", "unreadable_file", str(e)))
-    variants = {normalize_code(v["variant"]): v for v in key["variants"]}
+    variants = {normalize_code(v.variant): v for v in key.variants}
     sheets: dict[str, SheetRead] = {}
     seen: dict[tuple[str, int], str] = {}
     all_pages = [p["page"] for p in layout["pages"]]
@@ -108,14 +109,14 @@ def scan_files(
                 f"{', '.join(map(str, missing))} not among the scans; its answers are left blank"
             )))  # fmt: skip
         sheet.sources = [s.rsplit("#", 1)[0] for s in sheet.sources]
-    order = {normalize_code(v["variant"]): i for i, v in enumerate(key["variants"])}
+    order = {normalize_code(v.variant): i for i, v in enumerate(key.variants)}
     ordered = sorted(sheets.values(), key=lambda s: order[normalize_code(s.variant)])
     return ScanResult(answer_ids, ordered, issues, len(refs))
 
 
 def _gather(
     res: PageResult,
-    variants: Mapping[str, Mapping[str, Any]],
+    variants: Mapping[str, Variant],
     sheets: dict[str, SheetRead],
     seen: dict[tuple[str, int], str],
     issues: list[ScanIssue],
@@ -136,13 +137,13 @@ def _gather(
         sheet = sheets[norm]
         same = all(sheet.reads[r.id].value == r.value and sheet.reads[r.id].flag == r.flag for r in res.reads)
         issues.append(ScanIssue(file, page, "duplicate", (
-            f"{res.ref.where}: a second scan of variant {v['variant']} page {res.page} (first: {first}); "
+            f"{res.ref.where}: a second scan of variant {v.variant} page {res.page} (first: {first}); "
             + ("it reads the same, ignored" if same else "it reads DIFFERENTLY; the first counts, check which is right")
         )))  # fmt: skip
         return
     seen[(norm, res.page)] = res.ref.where
-    student = v.get("student") or {}
-    sheet = sheets.setdefault(norm, SheetRead(v["variant"], str(student.get("id", "")), str(student.get("name", ""))))
+    sid, name = (v.student.id, v.student.name) if v.student else ("", "")
+    sheet = sheets.setdefault(norm, SheetRead(v.variant, sid, name))
     sheet.sources.append(f"{res.ref.where}#{res.page}")
     for r in res.reads:
         sheet.reads[r.id] = r

@@ -9,9 +9,12 @@ and lists which pages each sheet has.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
+
+from ..records import Key
+from ..worked import worked_of
 
 FORMAT = "backprop-exam/answer-sheet-layout"
 VERSION = 1
@@ -55,20 +58,20 @@ def integer_digits(values: Iterable[str]) -> int:
     return most
 
 
-def sheet_answers(key: Mapping[str, Any], ids: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
+def sheet_answers(key: Key, ids: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
     """(answer id, label, integer digits) of each answer on the sheet, in the key's order.
 
     The integer digits come from the whole pack, never from one variant, so that a sheet's
     geometry tells nothing about its own answers.
     """
-    order: list[str] = list(key["structure"]["answer_ids"])
-    labels: dict[str, str] = {}
+    order: list[str] = list(key.structure.answer_ids)
+    # labels depend on the structure only: the first variant's worked solution names them
+    labels = {a.id: a.label for a in worked_of(key, key.variants[0].problems[0]).answers}
     values: dict[str, list[str]] = {}
-    for variant in key["variants"]:
-        for problem in variant["problems"]:
-            for a in problem["answers"]:
-                labels.setdefault(a["id"], a.get("label", a["id"]))
-                values.setdefault(a["id"], []).append(a["rounded"])
+    for variant in key.variants:
+        for problem in variant.problems:
+            for a in problem.answers:
+                values.setdefault(a.id, []).append(a.rounded)
     chosen = order if not ids else [i for i in order if i in set(ids)]
     if ids:
         unknown = sorted(set(ids) - set(order))
@@ -118,12 +121,12 @@ def block_size(int_digits: int, decimals: int) -> tuple[float, float]:
     return cols * PITCH + POINT_GAP + 1.0, LABEL_HEIGHT + CELL_HEIGHT + 3.0 + 10 * PITCH
 
 
-def build_layout(key: Mapping[str, Any], paper: str = "a4", ids: Sequence[str] | None = None) -> dict[str, Any]:
+def build_layout(key: Key, paper: str = "a4", ids: Sequence[str] | None = None) -> dict[str, Any]:
     """The pack's answer-sheet layout: page geometry once, and each variant's pages."""
     if paper not in PAGE_SIZES:
         raise ValueError(f"unknown paper {paper!r}; use a4 or letter")
     w, h = PAGE_SIZES[paper]
-    decimals = int(key["decimals"])
+    decimals = key.decimals
     answers = sheet_answers(key, ids)
     c = MARK_INSET + MARK_SIZE / 2
     marks = [
@@ -150,16 +153,16 @@ def build_layout(key: Mapping[str, Any], paper: str = "a4", ids: Sequence[str] |
     pages.append({"page": len(pages) + 1, "answers": page_answers})
     qr_side = QR_SIDE
     sheets = []
-    for v in key["variants"]:
-        student = v.get("student") or {}
+    for v in key.variants:
+        sid, name = (v.student.id, v.student.name) if v.student else ("", "")
         sheets.append({
-            "variant": v["variant"], "student_id": str(student.get("id", "")), "name": str(student.get("name", "")),
+            "variant": v.variant, "student_id": sid, "name": name,
             "pages": [p["page"] for p in pages],
         })  # fmt: skip
     return {
         "format": FORMAT,
         "version": VERSION,
-        "pack": key["pack"],
+        "pack": key.pack,
         "paper": paper,
         "units": "pt",
         "origin": "top-left, y down",

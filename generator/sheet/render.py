@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..records import Key, Variant
 from .layout import build_layout, qr_text
 
 INSTRUCTIONS = (
@@ -42,12 +43,12 @@ def qr_rects(text: str, x: float, y: float, side: float) -> list[tuple[float, fl
     return rects
 
 
-def sheet_context(key: Mapping[str, Any], layout: Mapping[str, Any], variant: Mapping[str, Any]) -> dict[str, Any]:
+def sheet_context(key: Key, layout: Mapping[str, Any], variant: Variant) -> dict[str, Any]:
     """Plain values for templates/answer-sheet.html.j2: one entry per page, every shape placed."""
     w, h = layout["page_size"]
     size = layout["corner_marks"]["size"]
     qr = layout["qr"]
-    student = variant.get("student") or {}
+    sid, name = (variant.student.id, variant.student.name) if variant.student else ("", "")
     pages = []
     total = len(layout["pages"])
     for page in layout["pages"]:
@@ -55,26 +56,26 @@ def sheet_context(key: Mapping[str, Any], layout: Mapping[str, Any], variant: Ma
             "number": page["page"],
             "of": total,
             "marks": [(m["x"] - size / 2, m["y"] - size / 2) for m in layout["corner_marks"]["marks"]],
-            "qr": qr_rects(qr_text(key["pack"], variant["variant"], page["page"]), qr["x"], qr["y"], qr["size"]),
+            "qr": qr_rects(qr_text(key.pack, variant.variant, page["page"]), qr["x"], qr["y"], qr["size"]),
             "answers": page["answers"],
         })  # fmt: skip
     return {
         "width": w,
         "height": h,
         "mark_size": size,
-        "title": key.get("title", ""),
-        "course": key.get("course", ""),
-        "pack": key["pack"],
-        "variant": variant["variant"],
-        "student_name": str(student.get("name", "")),
-        "student_id": str(student.get("id", "")),
+        "title": key.title,
+        "course": key.course,
+        "pack": key.pack,
+        "variant": variant.variant,
+        "student_name": name,
+        "student_id": sid,
         "instructions": INSTRUCTIONS,
         "qr_x": qr["x"],
         "pages": pages,
     }
 
 
-def _render(key: Mapping[str, Any], layout: Mapping[str, Any], variant: Mapping[str, Any], part: str) -> bytes:
+def _render(key: Key, layout: Mapping[str, Any], variant: Variant, part: str) -> bytes:
     from ..render.pdf import engine
     from ..render.templating import render_template
 
@@ -87,9 +88,9 @@ def _render(key: Mapping[str, Any], layout: Mapping[str, Any], variant: Mapping[
         eng.css("answer-sheet.css"),
         eng.css("sheet-page", f"@page {{ size: {w}pt {h}pt; margin: 0 }}"),
     ]
-    meta = {"BackpropExamPack": str(key["pack"])}
+    meta = {"BackpropExamPack": key.pack}
     if part == "overlay":
-        meta["BackpropExamVariant"] = str(variant["variant"])
+        meta["BackpropExamVariant"] = variant.variant
     pdf, _ = eng.render(html, stylesheets=css, metadata=meta, xml=True)
     return pdf
 
@@ -98,15 +99,15 @@ class SheetPrinter:
     """Draws the pack's static page (grids, labels, corner marks) once, then stamps each variant's
     header and QR code on it: a full page takes WeasyPrint ~3 s, the stamp ~0.3 s."""
 
-    def __init__(self, key: Mapping[str, Any], layout: Mapping[str, Any]) -> None:
+    def __init__(self, key: Key, layout: Mapping[str, Any]) -> None:
         import io
 
         from pypdf import PdfReader
 
         self.key, self.layout = key, layout
-        self._static = PdfReader(io.BytesIO(_render(key, layout, key["variants"][0], "static")))
+        self._static = PdfReader(io.BytesIO(_render(key, layout, key.variants[0], "static")))
 
-    def sheet(self, variant: Mapping[str, Any]) -> bytes:
+    def sheet(self, variant: Variant) -> bytes:
         """One variant's answer sheet as PDF bytes."""
         import io
 
@@ -118,9 +119,9 @@ class SheetPrinter:
             page = writer.add_page(base)
             page.merge_page(top)
             page.compress_content_streams()  # merged streams come out uncompressed: 540 KB a sheet, 73 KB so
-        code = str(variant["variant"])
+        code = variant.variant
         writer.add_metadata({"/Title": f"Answer sheet {code}", "/BackpropExamVariant": code,
-                             "/BackpropExamPack": str(self.key["pack"])})  # fmt: skip
+                             "/BackpropExamPack": self.key.pack})  # fmt: skip
         out = io.BytesIO()
         writer.write(out)
         return out.getvalue()
@@ -129,18 +130,18 @@ class SheetPrinter:
 _worker: dict[str, SheetPrinter] = {}
 
 
-def _init(key: Mapping[str, Any], layout: Mapping[str, Any]) -> None:
+def _init(key: Key, layout: Mapping[str, Any]) -> None:
     _worker["printer"] = SheetPrinter(key, layout)
 
 
 def _print(job: tuple[int, str]) -> int:
     i, path = job
     printer = _worker["printer"]
-    Path(path).write_bytes(printer.sheet(printer.key["variants"][i]))
+    Path(path).write_bytes(printer.sheet(printer.key.variants[i]))
     return i
 
 
-def _print_all(key: Mapping[str, Any], layout: Mapping[str, Any], paths: list[str], jobs: int | None) -> Iterator[int]:
+def _print_all(key: Key, layout: Mapping[str, Any], paths: list[str], jobs: int | None) -> Iterator[int]:
     """Indices of the sheets written to ``paths``, in order; large classes in worker processes.
 
     Each worker draws the static page once (~3 s), so a pool pays off from about 20 sheets."""
@@ -160,7 +161,7 @@ def _print_all(key: Mapping[str, Any], layout: Mapping[str, Any], paths: list[st
 
 
 def write_answer_sheets(
-    key: Mapping[str, Any],
+    key: Key,
     dest: Path,
     stems: list[str],
     *,
@@ -180,11 +181,11 @@ def write_answer_sheets(
     paths = [str(folder / f"{stem}.pdf") for stem in stems]
     try:
         for i in _print_all(key, layout, paths, jobs):
-            print_file.add(Path(paths[i]), str(key["variants"][i]["variant"]))
+            print_file.add(Path(paths[i]), key.variants[i].variant)
             written.append(Path(paths[i]))
             if progress:
                 progress(1)
-        print_file.close({"/Title": f"Answer sheets of {key['pack']}"})
+        print_file.close({"/Title": f"Answer sheets of {key.pack}"})
     except BaseException:
         print_file.abort()
         raise

@@ -34,8 +34,8 @@ import importlib
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
+from ..records import Key
 from .base import OutputOptions, PackWriter, VariantWriter, Writer
 
 __all__ = [
@@ -89,7 +89,7 @@ def selected(options: OutputOptions) -> list[Writer]:
 
 
 def write_pack(
-    key: dict[str, Any], dest: Path, options: OutputOptions, progress: Callable[[int], None] | None = None
+    key: Key, dest: Path, options: OutputOptions, progress: Callable[[int], None] | None = None
 ) -> list[Path]:
     """Run every selected writer on the pack ``key`` into the folder ``dest``; returns what was written.
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ..records import Key
 from .base import OutputOptions, PackWriter
 
 
@@ -12,13 +12,13 @@ def _wanted(options: OutputOptions) -> bool:
     return options.answer_sheet
 
 
-def write(key: dict[str, Any], dest: Path, options: OutputOptions) -> list[Path]:
+def write(key: Key, dest: Path, options: OutputOptions) -> list[Path]:
     from ..render.context import unique_stems
     from ..sheet.render import write_answer_sheets
 
     ids = list(options.answer_sheet_ids) if options.answer_sheet_ids else None
     return write_answer_sheets(
-        key, dest, unique_stems(key["variants"]), paper=options.paper, ids=ids, jobs=options.jobs
+        key, dest, unique_stems(key.variants), paper=options.paper, ids=ids, jobs=options.jobs
     )
 
 

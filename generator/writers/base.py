@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-Header = dict[str, Any]  # the answer key without its variants: pack, title, course, decimals ...
-Variant = dict[str, Any]  # one entry of the key's "variants"
+from ..records import Key, Variant
+
+Header = Key  # the answer key without its variants (and without its secret): pack, title, course, decimals ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class PackWriter:
 
     name: str
     label: str
-    write: Callable[[dict[str, Any], Path, OutputOptions], list[Path]]  # (key, dest, options) -> written
+    write: Callable[[Key, Path, OutputOptions], list[Path]]  # (key, dest, options) -> written
     wanted: Callable[[OutputOptions], bool] = lambda options: True
     builtin: bool = False  # the marking key: rendered by render/batch.py in the same pass as the PDFs
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ..records import Key
 from .base import OutputOptions, PackWriter
 
 
-def write(key: dict[str, Any], dest: Path, options: OutputOptions) -> list[Path]:
+def write(key: Key, dest: Path, options: OutputOptions) -> list[Path]:
     from ..render.batch import render_keys
 
     return render_keys(key, dest, paper=options.paper, marking=True, solutions=False, jobs=options.jobs)
