@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from generator.pack import build_pack
+from generator.records import Key
 from generator.render.context import unique_stems
 from generator.scan.run import scan_files
 from generator.scan.synthetic import Style, digits_for, distort, fill_page, jpeg
@@ -43,17 +44,17 @@ from generator.sheet.render import write_answer_sheets
 from generator.spec import load_builtin
 
 
-def sheets(n: int) -> tuple[dict[str, Any], Path]:
+def sheets(n: int) -> tuple[Key, Path]:
     d = Path(tempfile.gettempdir()) / f"backprop-exam-bench-scan-{n}"
     key = build_pack(load_builtin("profile", "standard"), pack="bench", count=n, seed="bench-scan")
     if not (d / "answer-sheet-layout.json").exists():
         t = time.perf_counter()
-        write_answer_sheets(key, d, unique_stems(key["variants"]))
+        write_answer_sheets(key, d, unique_stems(key.variants))
         print(f"answer sheets for {n} students printed in {time.perf_counter() - t:.1f} s")
     return key, d
 
 
-def make_scans(key: dict[str, Any], d: Path, out: Path, noisy: bool, seed: int) -> dict[str, dict[str, list[int]]]:
+def make_scans(key: Key, d: Path, out: Path, noisy: bool, seed: int) -> dict[str, dict[str, list[int]]]:
     import cv2
     import pypdfium2 as pdfium
 
@@ -62,12 +63,12 @@ def make_scans(key: dict[str, Any], d: Path, out: Path, noisy: bool, seed: int) 
     out.mkdir(parents=True, exist_ok=True)
     doc = pdfium.PdfDocument(str(d / "answer-sheets.pdf"))
     tricky: dict[str, dict[str, list[int]]] = {}
-    for i, v in enumerate(key["variants"]):
+    for i, v in enumerate(key.variants):
         dpi = (150, 200, 300)[i % 3] if noisy else 200
         img = np.array(doc[i].render(scale=dpi / 72, grayscale=True).to_numpy())
-        answers = {a["id"]: a["rounded"] for a in v["problems"][0]["answers"]}
+        answers = {a.id: a.rounded for a in v.problems[0].answers}
         style = Style(noisy=noisy, ambiguous=0.002 if noisy else 0.0)
-        tricky[v["variant"]] = fill_page(img, dpi, layout["pages"][0], answers, rng, style)
+        tricky[v.variant] = fill_page(img, dpi, layout["pages"][0], answers, rng, style)
         img = distort(img, rng, noisy=noisy, flip=noisy and i % 4 == 3)
         if noisy and i % 2:
             img = jpeg(img, int(rng.integers(60, 90)))
@@ -120,9 +121,7 @@ def seen_columns(seen: str, columns: list[dict[str, Any]]) -> list[str] | None:
     return out
 
 
-def count(
-    key: dict[str, Any], layout: dict[str, Any], result: Any, tricky: dict[str, dict[str, list[int]]]
-) -> dict[str, int]:
+def count(key: Key, layout: dict[str, Any], result: Any, tricky: dict[str, dict[str, list[int]]]) -> dict[str, int]:
     """Per digit (one column of one answer), for the ordinary marks and the deliberately ambiguous ones apart.
 
     For each column: read right (an answer read cleanly whose column matches, or a flagged
@@ -132,7 +131,7 @@ def count(
     shows another digit in a column that was decided; the teacher sees it while checking the
     flagged answer). A leading zero marked or left empty are the same digit.
     """
-    want = {v["variant"]: {a["id"]: a["rounded"] for a in v["problems"][0]["answers"]} for v in key["variants"]}
+    want = {v.variant: {a.id: a.rounded for a in v.problems[0].answers} for v in key.variants}
     columns = {a["id"]: a["columns"] for a in layout["pages"][0]["answers"]}
     c = dict.fromkeys(
         ["sheets", "answers", "answers_flagged", "unaligned"]
