@@ -14,9 +14,11 @@ student's answers from the layout, and scans two sets:
   paper still shows one clear mark, read as that mark. Targets: ≥ 99.5 % of the plain marks
   read right, 0 misread without a flag.
 
-A digit is one column of one answer. An answer whose number is read right counts all its
-columns right; a flagged answer counts all its columns flagged (the teacher checks the
-whole answer); a number read wrong without a flag counts its differing columns as misread.
+A digit is one column of one answer (sign, integer digits, decimals). Each digit is counted
+once, on its own: read right, flagged (its column undecided: the teacher decides it from
+corrections.csv), misread without a flag, or shown wrong in a decided column of an answer that
+is flagged for another column. A flagged answer does not make its other columns count as
+flagged. The ordinary marks and the deliberately ambiguous ones are counted on separate lines.
 Speed: pages per second over the clean 200-dpi set, with --jobs worker processes (target ≥ 4
 on 2 cores), and the peak memory of the parent and of one worker.
 """
@@ -28,31 +30,31 @@ import json
 import resource
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from generator.pack import build_pack
+from generator.records import Key
 from generator.render.context import unique_stems
 from generator.scan.run import scan_files
-from generator.scan.synthetic import Style, distort, fill_page, jpeg
+from generator.scan.synthetic import Style, digits_for, distort, fill_page, jpeg
 from generator.sheet.render import write_answer_sheets
 from generator.spec import load_builtin
 
 
-def sheets(n: int) -> tuple[dict[str, Any], Path]:
+def sheets(n: int) -> tuple[Key, Path]:
     d = Path(tempfile.gettempdir()) / f"backprop-exam-bench-scan-{n}"
     key = build_pack(load_builtin("profile", "standard"), pack="bench", count=n, seed="bench-scan")
     if not (d / "answer-sheet-layout.json").exists():
         t = time.perf_counter()
-        write_answer_sheets(key, d, unique_stems(key["variants"]))
+        write_answer_sheets(key, d, unique_stems(key.variants))
         print(f"answer sheets for {n} students printed in {time.perf_counter() - t:.1f} s")
     return key, d
 
 
-def make_scans(key: dict[str, Any], d: Path, out: Path, noisy: bool, seed: int) -> dict[str, set[str]]:
+def make_scans(key: Key, d: Path, out: Path, noisy: bool, seed: int) -> dict[str, dict[str, list[int]]]:
     import cv2
     import pypdfium2 as pdfium
 
@@ -60,13 +62,13 @@ def make_scans(key: dict[str, Any], d: Path, out: Path, noisy: bool, seed: int) 
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     doc = pdfium.PdfDocument(str(d / "answer-sheets.pdf"))
-    tricky: dict[str, set[str]] = {}
-    for i, v in enumerate(key["variants"]):
+    tricky: dict[str, dict[str, list[int]]] = {}
+    for i, v in enumerate(key.variants):
         dpi = (150, 200, 300)[i % 3] if noisy else 200
         img = np.array(doc[i].render(scale=dpi / 72, grayscale=True).to_numpy())
-        answers = {a["id"]: a["rounded"] for a in v["problems"][0]["answers"]}
+        answers = {a.id: a.rounded for a in v.problems[0].answers}
         style = Style(noisy=noisy, ambiguous=0.002 if noisy else 0.0)
-        tricky[v["variant"]] = set(fill_page(img, dpi, layout["pages"][0], answers, rng, style))
+        tricky[v.variant] = fill_page(img, dpi, layout["pages"][0], answers, rng, style)
         img = distort(img, rng, noisy=noisy, flip=noisy and i % 4 == 3)
         if noisy and i % 2:
             img = jpeg(img, int(rng.integers(60, 90)))
@@ -77,38 +79,110 @@ def make_scans(key: dict[str, Any], d: Path, out: Path, noisy: bool, seed: int) 
     return tricky
 
 
-def count(key: dict[str, Any], result: Any, tricky: dict[str, set[str]]) -> dict[str, int]:
-    want = {v["variant"]: {a["id"]: a["rounded"] for a in v["problems"][0]["answers"]} for v in key["variants"]}
-    c = {"digits": 0, "right": 0, "flagged": 0, "misread": 0, "flagged_ambiguous": 0, "ambiguous": 0, "sheets": 0,
-         "plain": 0, "plain_right": 0}  # fmt: skip
+def truth_columns(value: str, columns: list[dict[str, Any]]) -> list[str]:
+    """One character per column for a number: '-' or '' (sign), a digit, '0' for a leading zero."""
+    rows = digits_for(value, columns)
+    out = []
+    for col, row in zip(columns, rows, strict=True):
+        if col["kind"] == "sign":
+            out.append("-" if row is not None else "")
+        else:
+            out.append("0" if row is None else str(col["bubbles"][row]["value"]))
+    return out
+
+
+def seen_columns(seen: str, columns: list[dict[str, Any]]) -> list[str] | None:
+    """One character per column from a flagged answer's ``seen`` ('-0.12?4'): '?' undecided, '_' empty.
+
+    None when ``seen`` cannot be laid over the columns (the benchmark then counts the whole answer flagged).
+    """
+    n_int = sum(1 for c in columns if c["kind"] == "digit" and c["place"] >= 0)
+    n_dec = sum(1 for c in columns if c["kind"] == "digit" and c["place"] < 0)
+    pre, dot, dec = seen.partition(".")
+    if len(dec) != n_dec or (n_dec and not dot):
+        return None
+    sign = ""
+    if pre.startswith("-"):
+        sign, pre = "-", pre[1:]
+    elif pre.startswith("?") and len(pre) == n_int + 1:
+        sign, pre = "?", pre[1:]
+    if len(pre) > n_int:
+        return None
+    ints = list(pre.rjust(n_int, "0")) if n_int else []  # "_": an empty column after a digit
+    out: list[str] = []
+    it_i, it_d = iter(ints), iter(dec)
+    for c in columns:
+        if c["kind"] == "sign":
+            out.append(sign)
+        elif c["place"] >= 0:
+            out.append(next(it_i))
+        else:
+            out.append(next(it_d))
+    return out
+
+
+def count(key: Key, layout: dict[str, Any], result: Any, tricky: dict[str, dict[str, list[int]]]) -> dict[str, int]:
+    """Per digit (one column of one answer), for the ordinary marks and the deliberately ambiguous ones apart.
+
+    For each column: read right (an answer read cleanly whose column matches, or a flagged
+    answer whose grid shows this column's digit), flagged (the column is undecided, '?', or
+    left empty where a digit is needed, '_': what the answer is flagged for),
+    misread without a flag (read cleanly but wrong), or wrong in a flagged answer (the grid
+    shows another digit in a column that was decided; the teacher sees it while checking the
+    flagged answer). A leading zero marked or left empty are the same digit.
+    """
+    want = {v.variant: {a.id: a.rounded for a in v.problems[0].answers} for v in key.variants}
+    columns = {a["id"]: a["columns"] for a in layout["pages"][0]["answers"]}
+    c = dict.fromkeys(
+        ["sheets", "answers", "answers_flagged", "unaligned"]
+        + [f"{s}_{k}" for s in ("plain", "amb") for k in ("digits", "right", "flagged", "misread", "wrong_in_flagged")],
+        0,
+    )
     for s in result.sheets:
         c["sheets"] += 1
         for aid, r in s.reads.items():
-            truth = want[s.variant][aid]
-            cols = 6
-            c["digits"] += cols
-            amb = aid in tricky.get(s.variant, set())
-            c["ambiguous"] += cols if amb else 0
-            c["plain"] += 0 if amb else cols
+            cols = columns[aid]
+            truth = truth_columns(want[s.variant][aid], cols)
+            amb = set(tricky.get(s.variant, {}).get(aid, []))
+            c["answers"] += 1
             if r.flag:
-                c["flagged"] += cols
-                c["flagged_ambiguous"] += cols if amb else 0
-            elif r.value and Decimal(r.value) == Decimal(truth):
-                c["right"] += cols
-                c["plain_right"] += 0 if amb else cols
+                c["answers_flagged"] += 1
+                got = seen_columns(r.seen, cols)
+                if got is None:
+                    c["unaligned"] += 1
+                    got = ["?"] * len(cols)
             else:
-                a, b = f"{Decimal(truth):+.4f}", f"{Decimal(r.value or '0'):+.4f}"
-                c["misread"] += max(1, sum(x != y for x, y in zip(a, b, strict=False)))
+                got = truth_columns(r.value or "0", cols)
+            for i, (t, g) in enumerate(zip(truth, got, strict=True)):
+                k = "amb" if i in amb else "plain"
+                c[f"{k}_digits"] += 1
+                if g in ("?", "_"):  # the column the answer is flagged for: undecided or left empty
+                    c[f"{k}_flagged"] += 1
+                elif g == t:
+                    c[f"{k}_right"] += 1
+                elif r.flag:
+                    c[f"{k}_wrong_in_flagged"] += 1
+                else:
+                    c[f"{k}_misread"] += 1
     return c
 
 
 def report(name: str, c: dict[str, int]) -> None:
-    n = max(1, c["digits"])
-    plain = 100 * c["plain_right"] / max(1, c["plain"])
-    print(f"{name}: {c['sheets']} sheets, {c['digits']} digits: read right {c['right']} "
-          f"({100 * c['right'] / n:.2f} %), flagged {c['flagged']} ({100 * c['flagged'] / n:.2f} %; "
-          f"{c['flagged_ambiguous']} of them on the {c['ambiguous']} deliberately ambiguous), "
-          f"misread without a flag {c['misread']}; plain marks: {plain:.2f} % read right")  # fmt: skip
+    def pct(k: str, kind: str) -> str:
+        return f"{c[f'{kind}_{k}']} ({100 * c[f'{kind}_{k}'] / max(1, c[f'{kind}_digits']):.2f} %)"
+
+    print(f"{name}: {c['sheets']} sheets, {c['answers']} answers ({c['answers_flagged']} flagged), "
+          f"{c['plain_digits'] + c['amb_digits']} digits (a digit = one column of one answer)")  # fmt: skip
+    print(f"  ordinary marks, {c['plain_digits']} digits: read right {pct('right', 'plain')}, "
+          f"flagged {pct('flagged', 'plain')}, misread without a flag {pct('misread', 'plain')}, "
+          f"shown wrong inside a flagged answer {c['plain_wrong_in_flagged']}")  # fmt: skip
+    if c["amb_digits"]:
+        print(f"  deliberately ambiguous marks (must be flagged; where the paper shows one clear mark, "
+              f"reading it is right), {c['amb_digits']} digits: flagged {pct('flagged', 'amb')}, "
+              f"read as the intended digit {pct('right', 'amb')}, misread without a flag {pct('misread', 'amb')}, "
+              f"shown wrong inside a flagged answer {c['amb_wrong_in_flagged']}")  # fmt: skip
+    if c["unaligned"]:
+        print(f"  {c['unaligned']} flagged answer(s) whose grid could not be laid over the columns: counted flagged")
 
 
 def main() -> None:
@@ -125,7 +199,7 @@ def main() -> None:
             t = time.perf_counter()
             result = scan_files(key, layout, [folder], jobs=args.jobs)
             dt = time.perf_counter() - t
-            report(name, count(key, result, tricky))
+            report(name, count(key, layout, result, tricky))
             print(f"  {result.pages} pages in {dt:.1f} s: {result.pages / dt:.1f} pages/s with {args.jobs} worker(s)"
                   f"{' (200 dpi)' if not noisy else ' (150/200/300 dpi)'}; issues: {len(result.issues)}")  # fmt: skip
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 
 from . import functions
 from .evaluate import accepted_intervals, evaluate
@@ -32,12 +33,24 @@ DEFAULT_ASK = ("z", "a", "loss", "delta", "grad_w", "grad_b", "new_w", "new_b")
 
 @dataclass
 class Solution:
+    """A solved network. The answer key stores only ``exact`` and ``intervals``; the
+    hand-rounded values (``quantity``, ``fine``) are for the worked steps' rounding notes and
+    are evaluated on first use, so a pack of thousands of variants never pays for them."""
+
     graph: Graph
     decimals: int
     exact: dict[str, Decimal]
-    quantity: dict[str, Decimal]
-    fine: dict[str, Decimal]
     intervals: dict[str, tuple[float, float]]
+
+    @cached_property
+    def quantity(self) -> dict[str, Decimal]:
+        """Every value rounded to ``decimals`` before it is used further."""
+        return evaluate(self.graph, "quantity", self.decimals)
+
+    @cached_property
+    def fine(self) -> dict[str, Decimal]:
+        """Every partial result rounded too."""
+        return evaluate(self.graph, "fine", self.decimals)
 
     def rounded(self, node_id: str) -> str:
         return fmt(self.exact[node_id], self.decimals)
@@ -50,8 +63,6 @@ def solve(net: Network, decimals: int = 4, graph: Graph | None = None) -> Soluti
         graph=g,
         decimals=decimals,
         exact=evaluate(g, "exact", decimals),
-        quantity=evaluate(g, "quantity", decimals),
-        fine=evaluate(g, "fine", decimals),
         intervals=accepted_intervals(g, decimals),
     )
 

@@ -217,6 +217,46 @@ def test_flagged_answers_go_to_review_and_fix(tmp_path: Path) -> None:
     assert "--force" in res.output
 
 
+def test_scan_force_replaces_only_what_a_scan_wrote(tmp_path: Path) -> None:
+    """--force follows generate/grade: a folder holding a file the tool did not write is refused and kept."""
+    import cv2
+
+    key = class_key()
+    layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())
+    img = blank(0, 200)
+    fill_page(img, 200, layout["pages"][0], honest(key.variants[0]), np.random.default_rng(2))
+    cv2.imwrite(str(tmp_path / "s.png"), img)
+    key_path = tmp_path / "paper.json"
+    write_key(key, key_path)
+    lay = str(sheets_dir() / "answer-sheet-layout.json")
+    run = CliRunner()
+    scan = ["scan", str(key_path), str(tmp_path / "s.png"), "--layout", lay, "--force", "--out"]
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("the teacher's own notes")
+    res = run.invoke(cli, [*scan, str(mine)])
+    assert res.exit_code == 2, res.output
+    assert len(res.output.strip().splitlines()) == 1, res.output
+    assert "notes.txt" in res.output
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    assert (mine / "notes.txt").read_text() == "the teacher's own notes"
+
+    out = tmp_path / "out"
+    assert run.invoke(cli, [*scan, str(out)]).exit_code == 0
+    first = sorted(p.name for p in out.iterdir())
+    (out / "submissions.csv").write_text("stale\n")
+    (out / "review.html").unlink()
+    res = run.invoke(cli, [*scan, str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == first
+    assert rows(out / "submissions.csv")[0]["variant"] == key.variants[0].variant
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left over
+    (out / ".backprop-exam-files").unlink()  # a scan folder written before manifests existed
+    assert run.invoke(cli, [*scan, str(out)]).exit_code == 0
+    assert (out / ".backprop-exam-files").is_file()
+
+
 def test_layout_is_the_same_geometry_for_every_student_and_never_shows_an_answer() -> None:
     key = class_key()
     layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())

@@ -40,7 +40,7 @@ def _layout_for(key: Key, key_path: str, layout: str | None) -> dict[str, Any]:
 @click.option("--fix", "fix", type=click.Path(dir_okay=False), help="Apply a filled-in corrections.csv to --out.")
 @click.option("--dpi", type=click.IntRange(100, 600), default=200, show_default=True, help="Resolution for PDF scans.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes [all cores].")
-@click.option("--force", is_flag=True, help="Replace an existing --out folder.")
+@click.option("--force", is_flag=True, help="Replace an existing --out folder (only files backprop-exam wrote).")
 def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None, fix: str | None, dpi: int,
          jobs: int | None, force: bool) -> None:  # fmt: skip
     """Read scanned answer sheets (PDF, PNG, JPEG, TIFF; files or folders) into the grader's CSV.
@@ -59,7 +59,7 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
     from ..network import SpecError
     from ..progress import progress_bar
     from .output import apply_fix, write_outputs
-    from .run import scan_files, write_atomically
+    from .run import check_out, scan_files, write_out
 
     out = Path(out_dir)
     if fix:
@@ -74,8 +74,7 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
         raise SpecError("no scans given; name the scanned PDF or image files, or a folder of them")
     key = read_key(key_file)
     lay = _layout_for(key, key_file, layout)
-    if out.exists() and any(out.iterdir()) and not force:
-        raise FileExistsError(f"{out} exists; pass --force to replace it or choose another --out")
+    check_out(out, force)
     with progress_bar() as bar:
         task = bar.add_task("Reading scans", total=None)
 
@@ -83,7 +82,7 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
             bar.update(task, completed=done, total=total)
 
         result = scan_files(key, lay, scans, dpi=dpi, jobs=jobs, progress=progress)
-    write_atomically(out, force, lambda tmp: write_outputs(result, tmp))
+    write_out(out, force, lambda tmp: write_outputs(result, tmp))
     flagged = sum(1 for s in result.sheets for r in s.reads.values() if r.flag)
     click.echo(f"Read {result.pages} page(s): {len(result.sheets)} student sheet(s), {flagged} answer(s) flagged, "
                f"{len(result.issues)} issue(s)")  # fmt: skip

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,22 +148,31 @@ def _gather(
     sheet.crops.update(res.crops)
 
 
-def write_atomically(out: Path, force: bool, write: Callable[[Path], None]) -> None:
-    """Write the folder ``out`` whole or not at all: into a temporary sibling, then renamed."""
-    if out.exists() and any(out.iterdir()) and not force:
-        raise FileExistsError(f"{out} exists; pass --force to replace it or choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+# the files a scan writes: a folder of them written before manifests existed may be replaced
+SCAN_FILES = ("submissions.csv", "scan-issues.csv", "corrections.csv", "review.html")
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse early, before reading any scan, to replace an existing non-empty --out without --force.
+
+    Even with --force only a folder holding nothing but what backprop-exam wrote there (its
+    manifest, generator/transaction.py) is replaced, as for generate, grade and key.
+    """
+    from ..transaction import check_replaceable
+
+    check_replaceable(out, force=force, option="--out", legacy=SCAN_FILES)
+
+
+def write_out(out: Path, force: bool, write: Callable[[Path], None]) -> None:
+    """Write the folder ``out`` whole or not at all: staged, then swapped in (generator/transaction.py)."""
+    from ..transaction import Staging, write_manifest
+
+    check_out(out, force)
+    with Staging(out.parent, out.name) as staging:
+        tmp = staging.path(out.name)
+        tmp.mkdir()
         write(tmp)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_manifest(tmp)
+        check_out(out, force)  # again: the folder may have changed while the scans were read
+        staging.replace(tmp, out)
+        staging.commit()

@@ -74,15 +74,16 @@ def fill_page(
     answers: Mapping[str, str],
     rng: np.random.Generator,
     style: Style = Style(),
-) -> dict[str, str]:
+) -> dict[str, list[int]]:
     """Draw marks for ``answers`` (id -> value; ids absent stay blank) on a blank page image in place.
 
-    Returns id -> 'ambiguous' for answers given a deliberately ambiguous mark (they must be flagged).
+    Returns id -> the indices (in the layout's ``columns``) of the columns given a deliberately
+    ambiguous mark, for the answers that have one (they must be flagged).
     """
     k = dpi / 72
     pencil = rng.random() < style.pencil
     zero_fill = rng.random() < style.zero_fill
-    tricky: dict[str, str] = {}
+    tricky: dict[str, list[int]] = {}
     for a in page["answers"]:
         if a["id"] not in answers:
             continue
@@ -91,13 +92,13 @@ def fill_page(
             col, row = a["columns"][-1], rows[-1]
             b = col["bubbles"][(int(row or 0) + int(rng.integers(1, 10))) % 10]
             _blob(img, b["x"] * k, b["y"] * k, b["r"] * k * 0.8, 238, rng, False)
-        for col, row in zip(a["columns"], rows, strict=True):
+        for ci, (col, row) in enumerate(zip(a["columns"], rows, strict=True)):
             if row is None and zero_fill and col["kind"] == "digit":
                 row = 0
             bubbles = col["bubbles"]
             if style.ambiguous and row is not None and col["kind"] == "digit" and rng.random() < style.ambiguous:
                 kind = rng.choice(["two", "faint", "erased"])
-                tricky[a["id"]] = "ambiguous"
+                tricky.setdefault(a["id"], []).append(ci)
                 other = bubbles[(row + int(rng.integers(1, 10))) % 10]
                 if kind == "two":
                     _blob(img, other["x"] * k, other["y"] * k, other["r"] * k, 40, rng, False)
