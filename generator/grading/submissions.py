@@ -54,6 +54,15 @@ def _norm_header(h: str) -> str:
     return h.strip().lower().replace("-", "_").replace(" ", "_")
 
 
+def visible_files(folder: Path) -> list[Path]:
+    """The files below ``folder``, sorted, leaving out hidden files and folders (.git, .DS_Store)."""
+    return sorted(
+        f
+        for f in folder.rglob("*")
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+    )
+
+
 def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
     """Files to read, in the order given; a folder contributes its .csv/.json/.pdf files sorted by name."""
     files: list[Path] = []
@@ -61,10 +70,7 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            inside = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )  # fmt: skip
+            inside = visible_files(p)
             found = [f for f in inside if f.suffix.lower() in SUFFIXES]
             if not found:
                 issues.append(Issue(str(p), "empty_folder", f"{p}: no .csv, .json or .pdf files in this folder"))

@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..answer_key import normalize_code
-from ..grading.submissions import Issue, Submission
+from ..grading.submissions import Issue, Submission, visible_files
 from ..records import Key
 from ..textfile import decode, delimiter_of, read_rows
 from .codes import CODE_IN_TEXT
@@ -260,10 +260,7 @@ def read_lms_files(paths: Iterable[str | Path], key: Key) -> tuple[list[Submissi
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            inside = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )  # fmt: skip
+            inside = visible_files(p)
             kinds = {f: sniff(f) for f in inside}
             if not any(kinds.values()):
                 rest.append(raw)  # an ordinary folder of submissions
