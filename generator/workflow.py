@@ -179,7 +179,7 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
         if solved:
             lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
         if pack_dir / "answer-sheets.pdf" in result.files:
-            lines.append(f"  answer sheets {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
+            lines.append(f"  scan sheets  {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
     if result.removed_pdfs:
         lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)
