@@ -20,7 +20,7 @@ _WORD = re.compile(r"[A-Za-z]+|[^A-Za-z]+")
 Node = str | tuple[str, list["Node"], list["Node"]]
 
 
-def _parse(text: str) -> list[Node]:
+def parse(text: str) -> list[Node]:
     tokens = _TOKEN.findall(text)
     pos = 0
 
@@ -75,7 +75,7 @@ def _math_italic(ch: str) -> str:
     return _GREEK_ITALIC.get(ch, ch)
 
 
-def _text_html(s: str, italic: bool) -> str:
+def text_html(s: str, italic: bool) -> str:
     out = []
     for part in _WORD.findall(s):
         if italic and part.isascii() and part.isalpha() and len(part) == 1:
@@ -90,7 +90,7 @@ def _html(nodes: list[Node], italic: bool = True) -> str:
     out = []
     for n in nodes:
         if isinstance(n, str):
-            out.append(_text_html(n, italic))
+            out.append(text_html(n, italic))
             continue
         kind, a, b = n
         if kind == "frac":
@@ -112,7 +112,7 @@ def to_html(text: str) -> str:
     Variables are Unicode mathematical italic letters rather than <i> elements: WeasyPrint's
     layout time grows with the number of elements, and an answer key has hundreds of variables.
     """
-    return _html(_parse(text))
+    return _html(parse(text))
 
 
 _SUP = str.maketrans("0123456789+-−()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ⁿ")
@@ -144,4 +144,4 @@ def _text(nodes: list[Node]) -> str:
 
 def to_text(text: str) -> str:
     """Plain Unicode for terminals and CSV; subscripts keep their underscore (z_{h1} -> z_h1)."""
-    return _text(_parse(text.replace("_{", "_{\x00"))).replace("\x00", "_")
+    return _text(parse(text.replace("_{", "_{\x00"))).replace("\x00", "_")

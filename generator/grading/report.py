@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..mathtext import Node, _parse, _text_html
+from ..mathtext import Node, parse, text_html
 from .display import plural
 from .feedback import VERDICT_LABELS, ecf_words, inline, prose_math
 from .grade import Graded, Grading
@@ -114,7 +114,7 @@ def score_plot(percents: list[float]) -> Markup:
 
 def _mt_text(s: str, italic: bool) -> str:
     return "".join(
-        "\\ " if ch == " " else f"\\{ch}" if ch in "{}$\\%#&" else ch for ch in html.unescape(_text_html(s, italic))
+        "\\ " if ch == " " else f"\\{ch}" if ch in "{}$\\%#&" else ch for ch in html.unescape(text_html(s, italic))
     )
 
 
@@ -137,7 +137,7 @@ def _mt(nodes: list[Node], italic: bool = True) -> str:
 def chart_label(symbol: str) -> str:
     """A matplotlib mathtext label in the tables' notation: the same Unicode math-italic letters
     (templates' Noto Sans Math), sub- and superscripts, a fraction set inline."""
-    return f"${_mt(_parse(symbol))}$"
+    return f"${_mt(parse(symbol))}$"
 
 
 def question_plot(ids: list[str], shares: dict[str, list[float]], labels: list[str] | None = None) -> Markup:

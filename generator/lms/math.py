@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..mathtext import Node, _parse
+from ..mathtext import Node, parse
 
 _TEX = {
     "σ": r"\sigma ", "δ": r"\delta ", "η": r"\eta ", "ε": r"\varepsilon ", "α": r"\alpha ", "∂": r"\partial ",
@@ -77,4 +77,4 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 
 def to_mathml(text: str) -> str:
     """The formula as a MathML ``<m:math>`` element (prefix ``m`` bound on the element itself)."""
-    return f'<m:math xmlns:m="{MATHML_NS}">{_row(_mathml(_parse(text)) or ["<m:mrow/>"])}</m:math>'
+    return f'<m:math xmlns:m="{MATHML_NS}">{_row(_mathml(parse(text)) or ["<m:mrow/>"])}</m:math>'
