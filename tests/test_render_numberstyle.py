@@ -130,9 +130,21 @@ def pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Key]:
 
 
 def test_the_key_remembers_the_decimal_comma(pack: tuple[Path, Key]) -> None:
+    import jsonschema
+
+    from generator.answer_key import loads
+
     root, key = pack
-    assert json.loads((root / "keys" / "dc.json").read_text())["print"] == {"decimal_comma": True}
+    data = json.loads((root / "keys" / "dc.json").read_text())
+    assert data["print"] == {"decimal_comma": True}
     assert key.printing == PrintSettings(decimal_comma=True, tagged=False)
+    schema = json.loads((Path(__file__).parents[1] / "docs" / "answer-key.schema.json").read_text())
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**data, "print": {"decimal_comma": "yes"}}, schema)
+    del data["print"]  # a key written before the field existed prints as before
+    jsonschema.validate(data, schema)
+    assert loads(json.dumps(data), "old key").printing == PrintSettings()
 
 
 def test_worksheets_keys_and_solutions_print_every_number_with_a_comma(pack: tuple[Path, Key]) -> None:
