@@ -250,6 +250,16 @@ def test_tagged_worksheets_and_solutions(tmp_path: Path) -> None:
     assert tagged(sheet)
     assert tagged(solution)
     assert PdfReader(str(sheet)).get_fields()  # still fillable
+    # the marking key is joined from parts (render/merge.py): one structure tree over all its pages
+    marking = tmp_path / "out" / "t" / "answer-key.pdf"
+    assert tagged(marking)
+    reader = PdfReader(str(marking))
+    tree = reader.trailer["/Root"]["/StructTreeRoot"]
+    nums = tree["/ParentTree"]["/Nums"]
+    pages = {p.indirect_reference.idnum for p in reader.pages if p.indirect_reference is not None}
+    assert sorted(p["/StructParents"] for p in reader.pages) == list(nums[0::2])
+    for marked in nums[1::2]:  # every marked element of a page points back to a page of this file
+        assert all(e.get_object().raw_get("/Pg").idnum in pages for e in marked if "/Pg" in e.get_object())
     run("key", str(tmp_path / "keys" / "t.json"), "--untagged", "--solutions", "--out", str(tmp_path / "plain"))
     (plain,) = (tmp_path / "plain").glob("*.pdf")
     assert not tagged(plain)
@@ -272,3 +282,38 @@ def test_grade_warns_naming_the_student_whose_name_no_font_draws(pack: tuple[Pat
     (line,) = [w for w in res.stderr.splitlines() if w.startswith("Warning: no installed font")]
     assert f"student Ada {odd} (12345)" in line
     assert "U+13000" in line
+
+
+def test_a_tagged_print_file_joins_the_structure_of_its_parts(tmp_path: Path) -> None:
+    import msgspec
+
+    from generator.pack import build_pack
+    from generator.render.batch import render_marking
+    from generator.render.merge import PrintFile
+    from generator.spec import load_builtin
+
+    key = build_pack(load_builtin("profile", "easy"), pack="t", count=3, seed="t")
+    key = msgspec.structs.replace(key, printing=PrintSettings(tagged=True))
+    joined = PrintFile(tmp_path / "all.pdf", count=2, tagged=True)
+    parts = [key.variants[:2], key.variants[2:]]
+    for i, part in enumerate(parts):
+        pdf, _ = render_marking(key, [[v] for v in part], "a4", first=i == 0, total=3)
+        (tmp_path / f"{i}.pdf").write_bytes(pdf)
+        assert tagged(pdf)
+        joined.add(tmp_path / f"{i}.pdf", part[0].variant)
+    joined.close({"/Title": "t"})
+    reader = PdfReader(str(tmp_path / "all.pdf"))
+    assert tagged(tmp_path / "all.pdf")
+    root = reader.trailer["/Root"]
+    tree = root["/StructTreeRoot"]
+    assert len(tree["/K"]) == 2  # each part's document element, in order, under the joined root
+    assert all(k.get_object().raw_get("/P").idnum == root.raw_get("/StructTreeRoot").idnum for k in tree["/K"])
+    nums = tree["/ParentTree"]["/Nums"]
+    by_key = dict(zip(nums[0::2], nums[1::2], strict=True))
+    assert sorted(by_key) == list(range(len(reader.pages)))
+    for page in reader.pages:  # a page's marked content belongs to elements on that page
+        elements = [e.get_object() for e in by_key[page["/StructParents"]]]
+        assert elements
+        assert all(e.raw_get("/Pg").idnum == page.indirect_reference.idnum for e in elements if "/Pg" in e)
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert all(v.variant in text for v in key.variants)

@@ -390,7 +390,7 @@ def _render_all(
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.title, key.pack
     sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
-    key_file = PrintFile(dest / "answer-key.pdf", count=n_marks) if marking else None
+    key_file = PrintFile(dest / "answer-key.pdf", count=n_marks, tagged=key.printing.tagged) if marking else None
     ready: dict[tuple[bool, int], Done] = {}
     merged = {True: 0, False: 0}
 
