@@ -9,7 +9,7 @@ from typing import Any
 
 from ..answer_key import normalize_code
 from ..records import Key, Variant
-from .marks import AnswerRead
+from .marks import AnswerRead, page_not_scanned
 from .pages import PageResult, scan_page
 from .rasterise import RENDER_DPI, PageRef, RasterError, expand, pages_of
 
@@ -91,7 +91,8 @@ def scan_files(
     variants = {normalize_code(v.variant): v for v in key.variants}
     sheets: dict[str, SheetRead] = {}
     seen: dict[tuple[str, int], str] = {}
-    all_pages = [p["page"] for p in layout["pages"]]
+    pages_by_number = {p["page"]: p for p in layout["pages"]}
+    all_pages = list(pages_by_number)
     answer_ids = [a["id"] for p in layout["pages"] for a in p["answers"]]
     workers = max(1, min(jobs or (os.cpu_count() or 1), 8))
     for done, res in enumerate(_results(refs, layout, dpi, workers), start=1):
@@ -104,8 +105,12 @@ def scan_files(
         if missing:
             issues.append(ScanIssue("", "", "missing_page", (
                 f"variant {sheet.variant}{' (' + sheet.name + ')' if sheet.name else ''}: answer-sheet page "
-                f"{', '.join(map(str, missing))} not among the scans; its answers are left blank"
+                f"{', '.join(map(str, missing))} not among the scans; its answers are flagged (graded unreadable, "
+                "not blank) until the page is scanned or they are typed into corrections.csv"
             )))  # fmt: skip
+            for p in missing:
+                for a in pages_by_number[p]["answers"]:
+                    sheet.reads[a["id"]] = AnswerRead(a["id"], "", flag=page_not_scanned(p), box=a["box"])
         sheet.sources = [s.rsplit("#", 1)[0] for s in sheet.sources]
     order = {normalize_code(v.variant): i for i, v in enumerate(key.variants)}
     ordered = sorted(sheets.values(), key=lambda s: order[normalize_code(s.variant)])
