@@ -279,8 +279,8 @@ def main() -> None:
             folder = Path(tmp) / name
             tricky = make_scans(key, d, folder, noisy, seed=11)
             t = time.perf_counter()
-            with TreeMemory() as mem:
-                result = scan_files(key, layout, [folder], jobs=args.jobs)
+            with TreeMemory() as mem:  # every answer's crop written to disk, as `scan` does
+                result = scan_files(key, layout, [folder], jobs=args.jobs, crops=Path(tmp) / f"{name}-crops")
             dt = time.perf_counter() - t
             report(name, count(key, layout, result, tricky))
             print(f"  {result.pages} pages in {dt:.1f} s: {result.pages / dt:.1f} pages/s with {args.jobs} worker(s)"
