@@ -263,6 +263,14 @@ def test_tagged_worksheets_and_solutions(tmp_path: Path) -> None:
     run("key", str(tmp_path / "keys" / "t.json"), "--untagged", "--solutions", "--out", str(tmp_path / "plain"))
     (plain,) = (tmp_path / "plain").glob("*.pdf")
     assert not tagged(plain)
+    # the students' feedback and the report of a tagged pack are tagged too
+    (v,) = key.variants
+    sub = tmp_path / "one.csv"
+    sub.write_text(f"variant,{v.problems[0].answers[0].id}\n{v.variant},0.5\n", encoding="utf-8")
+    run("grade", str(tmp_path / "keys" / "t.json"), str(sub), "--out", str(tmp_path / "g"), "--jobs", "1")
+    (feedback,) = (tmp_path / "g" / "feedback").glob("*.pdf")
+    assert tagged(feedback)
+    assert tagged(tmp_path / "g" / "report.pdf")
 
 
 # ---- the grader's PDFs warn about names no font can draw, as generate does ----
