@@ -71,6 +71,13 @@ def test_kept_strings_keep_their_points(kept: str, value: str) -> None:
     assert out == f"<p>{kept} · {value.replace('.', ',')}</p><span>{kept}</span>"
 
 
+def test_function_arguments_are_separated_by_semicolons() -> None:
+    assert decimal_comma("<p>max(0, <i>z</i>) = max(0, 0.6900)</p>") == "<p>max(0; <i>z</i>) = max(0; 0,6900)</p>"
+    assert decimal_comma("<p>max(0, 𝘻<sub>h1</sub>)</p>") == "<p>max(0; 𝘻<sub>h1</sub>)</p>"
+    assert decimal_comma("<p>max(0.01·(−0.5), −0.5)</p>") == "<p>max(0,01·(−0,5); −0,5)</p>"
+    assert decimal_comma("<p>steps 1, 2 and 3, e.g. (1, 2)</p>") == "<p>steps 1, 2 and 3, e.g. (1, 2)</p>"
+
+
 def test_words_ids_versions_and_names_are_left_alone() -> None:
     html = "<p>v1.2.3, e.g. 3. and grad_w_h1.o1, 2-2-1, 2026-12-01T03:50:12, O&#39;Neil 1.5</p>"
     assert decimal_comma(html, keep=["O'Neil 1.5"]) == html
