@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -252,7 +253,8 @@ def test_scan_force_replaces_only_what_a_scan_wrote(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == first
     assert rows(out / "submissions.csv")[0]["variant"] == key.variants[0].variant
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no staging left over
-    (out / ".backprop-exam-files").unlink()  # a scan folder written before manifests existed
+    (out / ".backprop-exam-files").unlink()  # a scan folder written before manifests existed (and crops/)
+    shutil.rmtree(out / "crops")
     assert run.invoke(cli, [*scan, str(out)]).exit_code == 0
     assert (out / ".backprop-exam-files").is_file()
 
@@ -340,3 +342,34 @@ def test_a_600_dpi_colour_scan_reads_the_same(tmp_path: Path) -> None:
     res = scan_page(PageRef(str(tmp_path / "fine.png"), 0), layout, 200)
     assert res.kind == ""
     assert {r.id: Decimal(r.value) for r in res.reads} == {k: Decimal(v) for k, v in ans.items()}
+
+
+def test_feedback_of_a_scan_shows_each_mistake_as_scanned(
+    scanned: tuple[Path, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    """grade of a scan's submissions.csv: each wrong or blank answer's feedback shows its crop from crops/."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from generator.grading.run import grade_files
+
+    out, _ = scanned
+    key = class_key()
+    key_path = tmp_path / "paper.json"
+    write_key(key, key_path)
+    run = grade_files(key_path, [out / "submissions.csv"], tmp_path / "grades", jobs=1)
+    slips = run.grading.graded[1]
+    mistakes = [m.id for m in slips.marks if m.verdict in ("wrong", "blank", "unreadable")]
+    assert mistakes
+    crops = out / rows(out / "submissions.csv")[1]["scan:crops"]
+    assert crops == out / "crops" / key.variants[1].variant
+    assert sorted(p.stem for p in crops.iterdir()) == sorted(key.structure.answer_ids)  # every answer cropped
+    reader = PdfReader(tmp_path / "grades" / "feedback" / "s2.pdf")
+    images = list({im.name: im for page in reader.pages for im in page.images}.values())  # pages share resources
+    assert len(images) == len(mistakes)  # one per mistake, in the order of the mistakes
+    for im, aid in zip(images, mistakes, strict=True):
+        shown = np.asarray(im.image.convert("L"))
+        scanned_png = np.asarray(Image.open(crops / f"{aid}.png").convert("L"))
+        assert np.array_equal(shown, scanned_png), aid
+    perfect = PdfReader(tmp_path / "grades" / "feedback" / "s1.pdf")
+    assert [im for page in perfect.pages for im in page.images] == []  # nothing to show a perfect student

@@ -17,6 +17,7 @@ from ..mathtext import to_html
 from ..numbers import fmt, unit
 from ..records import Key
 from .context import Interval
+from .crops import crop_png, data_url
 from .display import minus
 from .grade import Graded
 from .gradebook import percent, points
@@ -110,6 +111,7 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
             chain = [*st.region[m.id], m.id]
             mistakes.append({
                 **row,
+                "crop": data_url(crop_png(g.submission.crops, m.id)),  # the scanned answer box, if from a scan
                 "steps": [
                     {"formula": steps[s].formula, "substituted": steps[s].substituted,
                      "result": minus(steps[s].result), "asked": s == m.id}

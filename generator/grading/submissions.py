@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..textfile import TableError, decode, read_rows
+from .crops import CROPS_COLUMN, crops_folder
 
 DEBUG_ENV = "BACKPROP_EXAM_DEBUG"
 SUFFIXES = (".csv", ".json", ".pdf")
@@ -39,6 +40,7 @@ class Submission:
     # An LMS drew the variant at random: it is not the roster student's, and two students may share it.
     drawn: bool = False
     identity: dict[str, str] = field(default_factory=dict)  # LMS identity columns (email, username, sis_id …)
+    crops: Path | None = None  # a scan's folder of this student's answer crops (grading/crops.py)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def read_csv(path: Path) -> Iterator[Submission | Issue]:
         return
     id_col = next((norm.index(c) for c in ID_COLUMNS if c in norm), None)
     name_col = next((norm.index(c) for c in NAME_COLUMNS if c in norm), None)
-    meta = {variant_col, id_col, name_col}
+    crops_col = norm.index(CROPS_COLUMN) if CROPS_COLUMN in norm else None  # a scan's submissions.csv
+    meta = {variant_col, id_col, name_col, crops_col}
     answer_cols: list[tuple[int, str]] = []
     first_of: dict[str, str] = {}
     for i, h in enumerate(header):
@@ -182,6 +185,7 @@ def read_csv(path: Path) -> Iterator[Submission | Issue]:
             student_id=cells[id_col].strip() if id_col is not None else "",
             name=cells[name_col].strip() if name_col is not None else "",
             answers={h: cells[i] for i, h in answer_cols},
+            crops=crops_folder(path, cells[crops_col]) if crops_col is not None else None,
         )
 
 

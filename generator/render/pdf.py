@@ -4,8 +4,9 @@ A process keeps one :class:`Engine`: one ``FontConfiguration`` (the bundled font
 registered once) and the print stylesheets parsed once, because parsing CSS and loading
 fonts would otherwise cost more than laying out a one-page worksheet. Every resource
 WeasyPrint asks for goes through :class:`AssetFetcher`, which serves files from templates/
-only: a roster name like ``<img src="file:///etc/passwd">`` is escaped by Jinja anyway,
-and even markup that slipped through can neither read a local file nor reach the network.
+and inline PNG/JPEG data: URLs only: a roster name like ``<img src="file:///etc/passwd">`` is
+escaped by Jinja anyway, and even markup that slipped through can neither read a local file
+nor reach the network.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def _fetcher_base() -> type:
 
 @cache
 def asset_fetcher_class() -> type:
-    """A WeasyPrint URL fetcher that serves templates/ files and refuses everything else."""
+    """A WeasyPrint URL fetcher that serves templates/ files and inline images, and refuses everything else."""
     base = _fetcher_base()
 
     class AssetFetcher(base):  # type: ignore[misc, valid-type]
@@ -131,6 +132,9 @@ def asset_fetcher_class() -> type:
         def fetch(self, url: str, headers: Any = None) -> Any:
             from weasyprint.urls import URLFetcherResponse
 
+            image = inline_image(url)
+            if image is not None:
+                return URLFetcherResponse(url, image[1], {"Content-Type": image[0]})
             parts = urlsplit(url)
             path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
             if path is None or not path.is_relative_to(self.root) or not path.is_file():
@@ -139,6 +143,34 @@ def asset_fetcher_class() -> type:
             return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
 
     return AssetFetcher
+
+
+INLINE_IMAGES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}  # type -> signature
+INLINE_MAX = 4 << 20  # bytes of a decoded inline image (a scanned answer crop is ~10 KB)
+
+
+def inline_image(url: str) -> tuple[str, bytes] | None:
+    """(type, bytes) of a ``data:image/png;base64,...`` (or JPEG) URL whose bytes are that kind of image.
+
+    The only URLs besides templates/ files that the engine loads: a data: URL carries its bytes
+    inline, so it reads no file and reaches no network (the scanned answer crops of feedback PDFs).
+    """
+    import base64
+    import binascii
+
+    head, sep, _ = url[:64].partition(",")
+    head = head.lower()
+    kind = head.removeprefix("data:").removesuffix(";base64")
+    if not sep or head != f"data:{kind};base64" or kind not in INLINE_IMAGES:
+        return None
+    text = url[len(head) + 1 :]
+    if len(text) > INLINE_MAX * 4 // 3 + 4:
+        return None
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return (kind, data) if data.startswith(INLINE_IMAGES[kind]) else None
 
 
 def _mime(path: Path) -> str:

@@ -46,7 +46,8 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
     """Read scanned answer sheets (PDF, PNG, JPEG, TIFF; files or folders) into the grader's CSV.
 
     Writes submissions.csv (one row per student, a flag column per answer), scan-issues.csv,
-    corrections.csv and review.html (each flagged answer's crop). Fill in corrections.csv and
+    corrections.csv, review.html (each flagged answer's crop) and crops/ (every answer as
+    scanned, which grade's feedback PDFs show). Fill in corrections.csv and
     apply it with --fix; then grade submissions.csv.
 
     \b
@@ -59,7 +60,7 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
     from ..network import SpecError
     from ..progress import progress_bar
     from .output import apply_fix, write_outputs
-    from .run import check_out, scan_files, write_out
+    from .run import CROPS, check_out, scan_files, staged_out
 
     out = Path(out_dir)
     if fix:
@@ -81,8 +82,9 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = scan_files(key, lay, scans, dpi=dpi, jobs=jobs, progress=progress)
-    write_out(out, force, lambda tmp: write_outputs(result, tmp))
+        with staged_out(out, force) as tmp:
+            result = scan_files(key, lay, scans, dpi=dpi, jobs=jobs, progress=progress, crops=tmp / CROPS)
+            write_outputs(result, tmp)
     flagged = sum(1 for s in result.sheets for r in s.reads.values() if r.flag)
     click.echo(f"Read {result.pages} page(s): {len(result.sheets)} student sheet(s), {flagged} answer(s) flagged, "
                f"{len(result.issues)} issue(s)")  # fmt: skip
@@ -90,4 +92,4 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
         click.echo(f"  {i.kind}: {i.message}")
     if len(result.issues) > 10:
         click.echo(f"  ... {len(result.issues) - 10} more in {out / 'scan-issues.csv'}")
-    click.echo(f"Wrote {out}/: submissions.csv, scan-issues.csv, corrections.csv, review.html")
+    click.echo(f"Wrote {out}/: submissions.csv, scan-issues.csv, corrections.csv, review.html, {CROPS}/")

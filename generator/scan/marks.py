@@ -25,6 +25,11 @@ INNER = 0.62  # share of the radius sampled (the printed ring stays outside)
 NO_MARK, TWO_MARKS, FAINT, ERASED, SIGN_ONLY = "no mark", "two marks", "too faint", "erased and re-marked", "sign only"
 
 
+def page_not_scanned(page: int) -> str:
+    """The flag of every answer on a sheet page missing from the scans (not the student's blank)."""
+    return f"page {page} not scanned"
+
+
 @dataclass
 class AnswerRead:
     """One answer as read: ``value`` ('-0.0746', '' for blank) or a flag naming the column."""

@@ -8,6 +8,7 @@ import csv
 import io
 from pathlib import Path
 
+from ..grading.crops import CROPS_COLUMN
 from .run import ScanResult
 
 FLAG_PREFIX = "flag:"  # flag columns: 'flag:z_h1'; grade ignores them, an unread answer is '?' (unreadable)
@@ -24,14 +25,14 @@ def _csv(rows: list[list[str]]) -> str:
 
 def submissions_rows(result: ScanResult) -> list[list[str]]:
     ids = result.answer_ids
-    rows = [["variant", "student_id", "name", "scan:source", *ids, *(FLAG_PREFIX + i for i in ids)]]
+    rows = [["variant", "student_id", "name", "scan:source", CROPS_COLUMN, *ids, *(FLAG_PREFIX + i for i in ids)]]
     for s in result.sheets:
         values, flags = [], []
         for i in ids:
             r = s.reads.get(i)
             values.append("" if r is None else (UNREAD if r.flag else r.value))
             flags.append("" if r is None else r.flag)
-        rows.append([s.variant, s.student_id, s.name, "; ".join(s.sources), *values, *flags])
+        rows.append([s.variant, s.student_id, s.name, "; ".join(s.sources), s.crops_folder, *values, *flags])
     return rows
 
 

@@ -24,7 +24,7 @@ class PageResult:
     variant: str = ""
     page: int = 0
     reads: list[AnswerRead] = field(default_factory=list)
-    crops: dict[str, bytes] = field(default_factory=dict)  # answer id -> PNG of its box, flagged answers only
+    crops: dict[str, bytes] = field(default_factory=dict)  # answer id -> PNG of its box (flagged ones, or all)
 
 
 def crop(img: np.ndarray, loc: Located, box: list[float], pad: float = 3.0) -> bytes:
@@ -53,8 +53,11 @@ def _at_most(img: np.ndarray, layout: Mapping[str, Any], dpi: int) -> np.ndarray
     return out
 
 
-def scan_page(ref: PageRef, layout: Mapping[str, Any], dpi: int) -> PageResult:
-    """Read one page; every failure becomes a PageResult naming the file and page."""
+def scan_page(ref: PageRef, layout: Mapping[str, Any], dpi: int, all_crops: bool = False) -> PageResult:
+    """Read one page; every failure becomes a PageResult naming the file and page.
+
+    The crops are of the flagged answers (for the review file), or with ``all_crops`` of every
+    answer (the scan's crops/ folder, which the feedback PDFs show)."""
     try:
         img = load(ref, dpi)
     except RasterError as e:
@@ -70,7 +73,7 @@ def scan_page(ref: PageRef, layout: Mapping[str, Any], dpi: int) -> PageResult:
                           variant=loc.variant, page=loc.page)  # fmt: skip
     try:
         reads = read_page(img, loc, pages[loc.page])
-        crops = {r.id: crop(img, loc, r.box) for r in reads if r.flag}
+        crops = {r.id: crop(img, loc, r.box) for r in reads if r.flag or all_crops}
     except Exception as e:  # one page never stops the class
         return PageResult(ref, "unreadable_page", f"{ref.where}: {type(e).__name__}: {e}", loc.variant, loc.page)
     return PageResult(ref, "", "", loc.variant, loc.page, reads, crops)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..answer_key import normalize_code
 from ..records import Key, Variant
-from .marks import AnswerRead
+from .marks import AnswerRead, page_not_scanned
 from .pages import PageResult, scan_page
 from .rasterise import RENDER_DPI, PageRef, RasterError, expand, pages_of
 
@@ -31,7 +32,8 @@ class SheetRead:
     name: str
     sources: list[str] = field(default_factory=list)
     reads: dict[str, AnswerRead] = field(default_factory=dict)
-    crops: dict[str, bytes] = field(default_factory=dict)
+    crops: dict[str, bytes] = field(default_factory=dict)  # flagged answers' crops, for the review file
+    crops_folder: str = ""  # 'crops/<variant>' (relative to --out) holding <answer id>.png of every answer read
 
 
 @dataclass
@@ -42,21 +44,26 @@ class ScanResult:
     pages: int
 
 
+CROPS = "crops"  # --out/crops/<variant>/<answer id>.png: each answer's box as scanned (docs/answer-sheet.md)
+
+
 _worker: dict[str, Any] = {}
 
 
-def _init(layout: Mapping[str, Any], dpi: int) -> None:
-    _worker["layout"], _worker["dpi"] = layout, dpi
+def _init(layout: Mapping[str, Any], dpi: int, all_crops: bool = False) -> None:
+    _worker["layout"], _worker["dpi"], _worker["all_crops"] = layout, dpi, all_crops
 
 
 def _task(ref: PageRef) -> PageResult:
-    return scan_page(ref, _worker["layout"], _worker["dpi"])
+    return scan_page(ref, _worker["layout"], _worker["dpi"], _worker["all_crops"])
 
 
-def _results(refs: list[PageRef], layout: Mapping[str, Any], dpi: int, jobs: int) -> Iterator[PageResult]:
+def _results(
+    refs: list[PageRef], layout: Mapping[str, Any], dpi: int, jobs: int, all_crops: bool
+) -> Iterator[PageResult]:
     """Page results in input order; a pool of ``jobs`` processes holds one page image each at most."""
     if jobs <= 1 or len(refs) < 4:
-        _init(layout, dpi)
+        _init(layout, dpi, all_crops)
         yield from (_task(r) for r in refs)
         return
     import multiprocessing
@@ -64,7 +71,7 @@ def _results(refs: list[PageRef], layout: Mapping[str, Any], dpi: int, jobs: int
     ctx = multiprocessing.get_context(
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     )
-    with ctx.Pool(jobs, initializer=_init, initargs=(layout, dpi)) as pool:
+    with ctx.Pool(jobs, initializer=_init, initargs=(layout, dpi, all_crops)) as pool:
         yield from pool.imap(_task, refs, chunksize=2)
 
 
@@ -76,8 +83,14 @@ def scan_files(
     dpi: int = RENDER_DPI,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    crops: Path | None = None,
 ) -> ScanResult:
-    """Read every page of ``paths`` against ``layout``; ``progress(done, total)`` after each page."""
+    """Read every page of ``paths`` against ``layout``; ``progress(done, total)`` after each page.
+
+    With ``crops`` (a folder, usually ``<--out>/crops``), every answer's box as scanned is written
+    to ``crops/<variant>/<answer id>.png`` as its page is read (memory holds one page's crops,
+    whatever the stack size); only flagged answers' crops are kept for the review file.
+    """
     import os
 
     files, problems = expand(paths)
@@ -91,21 +104,26 @@ def scan_files(
     variants = {normalize_code(v.variant): v for v in key.variants}
     sheets: dict[str, SheetRead] = {}
     seen: dict[tuple[str, int], str] = {}
-    all_pages = [p["page"] for p in layout["pages"]]
+    pages_by_number = {p["page"]: p for p in layout["pages"]}
+    all_pages = list(pages_by_number)
     answer_ids = [a["id"] for p in layout["pages"] for a in p["answers"]]
     workers = max(1, min(jobs or (os.cpu_count() or 1), 8))
-    for done, res in enumerate(_results(refs, layout, dpi, workers), start=1):
+    for done, res in enumerate(_results(refs, layout, dpi, workers, crops is not None), start=1):
         if progress:
             progress(done, len(refs))
-        _gather(res, variants, sheets, seen, issues)
+        _gather(res, variants, sheets, seen, issues, crops)
     for sheet in sheets.values():
         have = {int(s.rsplit("#", 1)[1]) for s in sheet.sources}
         missing = [p for p in all_pages if p not in have]
         if missing:
             issues.append(ScanIssue("", "", "missing_page", (
                 f"variant {sheet.variant}{' (' + sheet.name + ')' if sheet.name else ''}: answer-sheet page "
-                f"{', '.join(map(str, missing))} not among the scans; its answers are left blank"
+                f"{', '.join(map(str, missing))} not among the scans; its answers are flagged (graded unreadable, "
+                "not blank) until the page is scanned or they are typed into corrections.csv"
             )))  # fmt: skip
+            for p in missing:
+                for a in pages_by_number[p]["answers"]:
+                    sheet.reads[a["id"]] = AnswerRead(a["id"], "", flag=page_not_scanned(p), box=a["box"])
         sheet.sources = [s.rsplit("#", 1)[0] for s in sheet.sources]
     order = {normalize_code(v.variant): i for i, v in enumerate(key.variants)}
     ordered = sorted(sheets.values(), key=lambda s: order[normalize_code(s.variant)])
@@ -118,6 +136,7 @@ def _gather(
     sheets: dict[str, SheetRead],
     seen: dict[tuple[str, int], str],
     issues: list[ScanIssue],
+    crops: Path | None = None,
 ) -> None:
     file, page = res.ref.file, str(res.ref.index + 1)
     if res.kind:
@@ -145,7 +164,14 @@ def _gather(
     sheet.sources.append(f"{res.ref.where}#{res.page}")
     for r in res.reads:
         sheet.reads[r.id] = r
-    sheet.crops.update(res.crops)
+    flagged = {r.id for r in res.reads if r.flag}
+    sheet.crops.update((i, png) for i, png in res.crops.items() if i in flagged)
+    if crops is not None and res.crops:
+        folder = crops / v.variant  # a key's codes are [A-Z0-9-] (records.Code): a safe folder name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, png in res.crops.items():
+            (folder / f"{i}.png").write_bytes(png)  # answer ids are [A-Za-z0-9_-] (records.AnswerId)
+        sheet.crops_folder = f"{CROPS}/{v.variant}"
 
 
 # the files a scan writes: a folder of them written before manifests existed may be replaced
@@ -163,15 +189,17 @@ def check_out(out: Path, force: bool) -> None:
     check_replaceable(out, force=force, option="--out", legacy=SCAN_FILES)
 
 
-def write_out(out: Path, force: bool, write: Callable[[Path], None]) -> None:
-    """Write the folder ``out`` whole or not at all: staged, then swapped in (generator/transaction.py)."""
+@contextmanager
+def staged_out(out: Path, force: bool) -> Iterator[Path]:
+    """A fresh folder to write the scan's outputs into; swapped in whole as ``out`` when the block ends
+    without an error, else removed (generator/transaction.py): the old ``out`` is intact."""
     from ..transaction import Staging, write_manifest
 
     check_out(out, force)
     with Staging(out.parent, out.name) as staging:
         tmp = staging.path(out.name)
         tmp.mkdir()
-        write(tmp)
+        yield tmp
         write_manifest(tmp)
         check_out(out, force)  # again: the folder may have changed while the scans were read
         staging.replace(tmp, out)
