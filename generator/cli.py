@@ -109,6 +109,14 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
     is_flag=True,
     help="Also write each student's worked solution: solutions/<student>.pdf.",
 )
+@click.option(
+    "--decimal-comma/--decimal-point", default=None,
+    help="Print every number 0,5450 or 0.5450; the key remembers it [the spec's [print], else a point].",
+)  # fmt: skip
+@click.option(
+    "--tagged/--untagged", default=None,
+    help="Tagged PDF/UA-1 for screen readers; the key remembers it (cost: docs/rendering.md) [the spec's, else no].",
+)  # fmt: skip
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--answer-sheet", is_flag=True, help="Also print scannable answer sheets (see 'backprop-exam scan').")
@@ -156,6 +164,8 @@ def generate(**opts: Any) -> None:
     options = replace(options, output=OutputOptions(
         paper=opts["paper"], duplex=opts["duplex"], solutions=opts["solutions"], jobs=opts["jobs"],
         answer_sheet=sheet, answer_sheet_ids=tuple(spec.answer_sheet) if spec.answer_sheet else None,
+        decimal_comma=spec.decimal_comma if opts["decimal_comma"] is None else opts["decimal_comma"],
+        tagged=spec.tagged if opts["tagged"] is None else opts["tagged"],
     ))  # fmt: skip
     students = read_roster(opts["roster"]) if opts["roster"] else None
     with StageBars() as bars:

@@ -106,6 +106,17 @@ class Tolerance(Struct, frozen=True):
     description: str = ""
 
 
+class PrintSettings(Struct, frozen=True, omit_defaults=True):
+    """How the pack's PDFs were printed; ``key --solutions`` and ``grade`` print the same way.
+
+    Added in the version-2 format without a version bump (readers ignore fields they do not
+    know; a key without it prints as before: decimal point, untagged).
+    """
+
+    decimal_comma: bool = False  # every printed number 0,5450 (the grader reads both anyway)
+    tagged: bool = False  # tagged PDF/UA-1 for screen readers
+
+
 class KeyStructure(Struct, frozen=True, omit_defaults=True):
     """What every variant of a pack shares."""
 
@@ -133,6 +144,7 @@ class Key(Struct, frozen=True, kw_only=True, tag_field="version", tag=2):
     secret: str | None = None
     secret_source: str = ""  # how the secret was made: random, passphrase (scrypt), seed (scrypt), key
     tolerance: Tolerance = Tolerance()
+    printing: PrintSettings = field(default_factory=PrintSettings, name="print")  # how the PDFs print
     structure: KeyStructure
     variants: Annotated[list[Variant], Meta(min_length=1)]
 

@@ -84,6 +84,8 @@ class Spec:
     fixed: Network | None = None
     leaky_slope: float = DEFAULT_LEAKY_SLOPE  # all values given: every variant is this network
     answer_sheet: list[str] | None = None  # [answer_sheet]: print one; [] every asked answer, else these ids
+    decimal_comma: bool = False  # [print] decimal_comma: every printed number 0,5450
+    tagged: bool = False  # [print] tagged: tagged PDF/UA-1
 
     @property
     def is_fixed(self) -> bool:
@@ -91,11 +93,12 @@ class Spec:
 
 
 def parse_spec(data: dict[str, Any], name: str) -> Spec:
-    check_shape(data, name)  # every key known, every number finite: one-line errors before anything else
+    shape = check_shape(data, name)  # every key known, every number finite: one-line errors before anything else
     net = data.get("network")
     if not isinstance(net, dict):
         raise SpecError(f"spec {name} has no [network] table; add layers, activation, loss and bias")
-    unknown = set(data) - {"network", "values", "questions", "title", "description", "decimals", "answer_sheet"}
+    sections = {"network", "values", "questions", "title", "description", "decimals", "answer_sheet", "print"}
+    unknown = set(data) - sections
     if unknown:
         raise SpecError(f"spec {name}: unknown section(s) {', '.join(sorted(unknown))}")
     if "layers" not in net:
@@ -138,6 +141,8 @@ def parse_spec(data: dict[str, Any], name: str) -> Spec:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise SpecError(f'spec {name}: [answer_sheet] takes ids = ["z_h1", ...] (or no ids: every answer)')
         spec.answer_sheet = list(ids)
+    if shape.print is not None:  # [print]: how the PDFs print
+        spec.decimal_comma, spec.tagged = shape.print.decimal_comma, shape.print.tagged
     given = [k for k in VALUE_KEYS if k in net]
     if given and len(given) < len(VALUE_KEYS) - (1 if bias == "none" else 0):
         missing = [k for k in VALUE_KEYS if k not in net and not (k == "biases" and bias == "none")]

@@ -78,6 +78,11 @@ class AnswerSheetTable(Table):
     ids: list[str] = []  # answers on the scannable sheet; empty: every asked answer
 
 
+class PrintTable(Table):
+    decimal_comma: bool = False  # every printed number 0,5450 (generate --decimal-comma)
+    tagged: bool = False  # tagged PDF/UA-1 (generate --tagged)
+
+
 class SpecFile(Table):
     network: NetworkTable | None = None
     values: ValuesTable | None = None
@@ -86,6 +91,7 @@ class SpecFile(Table):
     description: str = ""
     decimals: Decimals | None = None
     answer_sheet: AnswerSheetTable | None = None
+    print: PrintTable | None = None
 
 
 # Where an unknown key was found -> the table whose keys it should have been.
@@ -93,6 +99,7 @@ _TABLES: list[tuple[re.Pattern[str], type[Table], str]] = [
     (re.compile(r"\$"), SpecFile, "the top level"),
     (re.compile(r"\$\.network"), NetworkTable, "[network]"),
     (re.compile(r"\$\.answer_sheet"), AnswerSheetTable, "[answer_sheet]"),
+    (re.compile(r"\$\.print"), PrintTable, "[print]"),
     (re.compile(r"\$\.network\.activation"), ActivationChoices, "[network] activation"),
     (re.compile(r"\$\.values"), ValuesTable, "[values]"),
     (re.compile(r"\$\.values\.(\w+)"), GridTable, "[values] {name}"),

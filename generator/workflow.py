@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from .answer_key import check, encode
 from .errors import OutputExists
 from .naming import check_pack_name
@@ -123,6 +125,8 @@ def generate_pack(
             spec, pack=options.pack, students=students, count=count, seed=options.seed, secret=options.secret,
             decimals=options.decimals, title=options.title, course=options.course, progress=solving,
         )  # fmt: skip
+        # how the PDFs print is part of the pack: a later 'key --solutions' or 'grade' prints the same way
+        key = msgspec.structs.replace(key, printing=options.output.printing(key))
         check(key)
         text = encode(key)
         t_key = time.perf_counter() - t0

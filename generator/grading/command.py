@@ -48,9 +48,13 @@ def check_argument_order(key_file: str, submissions: tuple[str, ...]) -> None:
 @click.option(
     "--assignment", default="", help="Grade column name in LMS gradebooks, e.g. 'Midterm (1234)' [key title]."
 )
+@click.option(
+    "--decimal-comma/--decimal-point", default=None,
+    help="Feedback and report print numbers 0,5450 or 0.5450 [as the pack's worksheets].",
+)  # fmt: skip
 def grade(
     key_file: str, submissions: tuple[str, ...], out_dir: str | None, ecf_credit: float, force: bool,
-    no_pdf: bool, jobs: int | None, gradebooks: tuple[str, ...], assignment: str,
+    no_pdf: bool, jobs: int | None, gradebooks: tuple[str, ...], assignment: str, decimal_comma: bool | None,
 ) -> None:  # fmt: skip
     """Grade SUBMISSIONS (CSV, JSON, filled PDF worksheets, LMS response reports, or folders) against KEY_FILE.
 
@@ -72,6 +76,6 @@ def grade(
     out = Path(out_dir) if out_dir else Path("grades") / Path(key_file).stem
     run = grade_files(
         key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
-        gradebooks=gradebooks, assignment=assignment,
+        gradebooks=gradebooks, assignment=assignment, decimal_comma=decimal_comma,
     )  # fmt: skip
     print_summary(run)

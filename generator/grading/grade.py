@@ -134,6 +134,7 @@ def grade_key(key: Key, submissions: Iterable[Submission], ecf_credit: float = 1
     first_source: dict[str, str] = {}
     unknown_ids: dict[str, set[str]] = {}
     resolved: dict[str, str | None] = {}  # column name as written -> answer id (CSV rows repeat them)
+    comma = key.printing.decimal_comma  # the worksheets printed 0,5450: a typed 1,000 is 1.0
     for sub in submissions:
         norm = normalize_code(sub.variant)
         vk = index.variant_key(norm)
@@ -163,8 +164,8 @@ def grade_key(key: Key, submissions: Iterable[Submission], ecf_credit: float = 1
             if aid is None:
                 unknown_ids.setdefault(sub.file, set()).add(name)
             elif aid not in entries:  # two spellings of one id: the reader reported it; the first counts
-                entry = entries[aid] = parse_number(raw)
-                if entry.status == UNREADABLE and ambiguous(entry.text):
+                entry = entries[aid] = parse_number(raw, comma)
+                if entry.status == UNREADABLE and not comma and ambiguous(entry.text):
                     ambiguous_ids.append(f"{aid} = {entry.text}")
         if ambiguous_ids:
             out.issues.append(Issue(sub.source, "ambiguous_number", (

@@ -39,8 +39,12 @@ class Entry(NamedTuple):
 BLANK_ENTRY = Entry("", None, BLANK)
 
 
-def parse_number(raw: object) -> Entry:
-    """Read one submitted value (a string from CSV/PDF, or a JSON number, or None)."""
+def parse_number(raw: object, decimal_comma: bool = False) -> Entry:
+    """Read one submitted value (a string from CSV/PDF, or a JSON number, or None).
+
+    ``decimal_comma``: the pack was printed with a decimal comma, so ``1,000`` is 1.0, not a
+    thousands separator (otherwise it is unreadable: the tool does not guess).
+    """
     if type(raw) is str and _NUMBER.fullmatch(raw):  # the common case, kept fast for 10,000 submissions
         fast = float(raw)
         if math.isfinite(fast):
@@ -55,7 +59,7 @@ def parse_number(raw: object) -> Entry:
     s = text.strip().strip(_SPACES).strip()
     if not s:
         return BLANK_ENTRY
-    read = _read(s)
+    read = _read(s, decimal_comma)
     return Entry(_clip(text.strip()), read, OK if read is not None else UNREADABLE)
 
 
@@ -75,14 +79,14 @@ def ambiguous(text: str) -> bool:
     return _GROUPED.fullmatch(text.strip().translate(_MINUS)) is not None
 
 
-def _read(s: str) -> float | None:
+def _read(s: str, decimal_comma: bool = False) -> float | None:
     s = s.translate(_MINUS)
     for ch in _SPACES:
         s = s.replace(ch, " ")
     if s[:1] in "+-":  # '- 0.5' as typed with a space after the sign
         s = s[0] + s[1:].lstrip()
     if "," in s:
-        if "." in s or s.count(",") > 1 or _GROUPED.fullmatch(s):
+        if "." in s or s.count(",") > 1 or (not decimal_comma and _GROUPED.fullmatch(s)):
             return None  # 1,234.5, 1,000 or 1,2,3: a thousands separator or a list, not one answer
         s = s.replace(",", ".")
     if not _NUMBER.fullmatch(s):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..answer_key import read_key
 from ..errors import OutputExists, UserError
 from ..lms.gradebooks import FILES as LMS_FILES
@@ -23,7 +25,7 @@ from ..lms.gradebooks import write as lms_gradebook
 from ..lms.responses import read_lms_files
 from ..network import SpecError
 from .feedback import feedback_context
-from .grade import Grading, grade_key
+from .grade import Graded, Grading, grade_key
 from .gradebook import answers_csv, gradebook_csv, issues_csv
 from .report import report_context
 from .submissions import read_all
@@ -77,8 +79,13 @@ def grade_files(
     progress: Progress | None = None,
     gradebooks: Sequence[str] = (),
     assignment: str = "",
+    decimal_comma: bool | None = None,
 ) -> GradeRun:
-    """Grade every submission in ``submissions`` (files or folders) and write the --out folder."""
+    """Grade every submission in ``submissions`` (files or folders) and write the --out folder.
+
+    ``decimal_comma``: the feedback and report PDFs print numbers 0,5450 (True) or 0.5450
+    (False); None: as the pack's worksheets were printed (the key's ``print``).
+    """
     if not 0.0 <= ecf_credit <= 1.0:
         raise SpecError(f"--ecf-credit {ecf_credit} is outside 0..1; use e.g. 1 (full) or 0.5 (half)")
     out = Path(out)
@@ -89,7 +96,11 @@ def grade_files(
     lms_subs, lms_issues, rest = read_lms_files(submissions, key)
     subs, read_issues = read_all(rest) if rest else ([], [])
     subs[:0], read_issues[:0] = lms_subs, lms_issues
-    grading = grade_key(key, subs, ecf_credit)
+    grading = grade_key(key, subs, ecf_credit)  # reads typed numbers as the worksheets were printed
+    if decimal_comma is not None and decimal_comma != key.printing.decimal_comma:  # the PDFs print otherwise
+        grading.key = msgspec.structs.replace(
+            key, printing=msgspec.structs.replace(key.printing, decimal_comma=decimal_comma)
+        )
     grading.issues[:0] = read_issues
     t_grade = time.perf_counter()
     if not grading.graded:
@@ -122,6 +133,7 @@ def write_outputs(
         if grading.issues:
             (tmp / "issues.csv").write_text(issues_csv(grading.issues), encoding="utf-8")
         if pdf:
+            warn_missing_glyphs(grading)  # names print in the feedback and the report
             render_feedback(grading, tmp / "feedback", jobs=jobs, progress=progress)
             (tmp / "report.pdf").write_bytes(report_pdf(grading))
         names = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
@@ -132,19 +144,54 @@ def write_outputs(
     run.files = [out / n for n in names]
 
 
-def _html_pdf(template: str, ctx: dict[str, Any]) -> bytes:
+def _html_pdf(template: str, ctx: dict[str, Any], keep: Sequence[str] | None = None) -> bytes:
+    from ..render.numberstyle import decimal_comma
     from ..render.pdf import html_to_pdf
     from ..render.templating import render_template
 
-    return html_to_pdf(render_template(template, **ctx), forms=False)
+    html = render_template(template, **ctx)
+    return html_to_pdf(html if keep is None else decimal_comma(html, keep), forms=False)
 
 
-def feedback_pdf(ctx: dict[str, Any]) -> bytes:
-    return _html_pdf("grading/feedback.html.j2", ctx)
+def feedback_pdf(ctx: dict[str, Any], keep: Sequence[str] | None = None) -> bytes:
+    """One student's feedback PDF; with ``keep`` (not None) every number has a decimal comma, but
+    not the ``keep`` strings (names, ids, what the student typed: render/numberstyle.py)."""
+    return _html_pdf("grading/feedback.html.j2", ctx, keep)
 
 
 def report_pdf(grading: Grading) -> bytes:
-    return _html_pdf("grading/report.html.j2", report_context(grading))
+    return _html_pdf("grading/report.html.j2", report_context(grading), _report_keep(grading))
+
+
+def _feedback_keep(grading: Grading, g: Graded) -> tuple[str, ...] | None:
+    """What a decimal-comma feedback PDF must print as it is; None: the pack prints a decimal point."""
+    from ..render.numberstyle import people_text
+
+    key = grading.key
+    if not key.printing.decimal_comma:
+        return None
+    typed = [m.entry.text for m in g.marks if not m.entry.readable]  # shown exactly as typed
+    return (*people_text(key), g.code, g.student_id or "", g.name or "", *typed)
+
+
+def _report_keep(grading: Grading) -> tuple[str, ...] | None:
+    from ..render.numberstyle import people_text
+
+    key = grading.key
+    if not key.printing.decimal_comma:
+        return None
+    people = [s for g in grading.graded for s in (g.code, g.student_id or "", g.name or "")]
+    return (*people_text(key), *people, *(i.message for i in grading.issues))
+
+
+def warn_missing_glyphs(grading: Grading) -> list[str]:
+    """One warning line (stderr) per graded student whose name or id no installed font can draw."""
+    from ..render.fonts import warn_names
+
+    return warn_names(
+        (f"student {g.name} ({g.student_id})" if g.student_id else f"variant {g.code}", f"{g.name}{g.student_id}")
+        for g in grading.graded
+    )
 
 
 def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, progress: Progress | None = None) -> None:
@@ -152,17 +199,18 @@ def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, pr
     dest.mkdir(parents=True, exist_ok=True)
     names = _unique_names(grading)
     contexts = [feedback_context(g, grading.key, grading.ecf_credit) for g in grading.graded]
+    keeps = [_feedback_keep(grading, g) for g in grading.graded]
     # A worker pays about a second to start WeasyPrint; without --jobs, use one per 8 PDFs at most.
     workers = min(jobs, len(contexts)) if jobs else min(os.cpu_count() or 1, len(contexts) // 8)
     if workers <= 1:
-        _write_all(dest, names, map(feedback_pdf, contexts), progress)
+        _write_all(dest, names, map(feedback_pdf, contexts, keeps), progress)
         return
     from ..processes import worker_started
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
     try:
         chunk = max(1, min(16, len(contexts) // (4 * workers)))
-        _write_all(dest, names, pool.map(feedback_pdf, contexts, chunksize=chunk), progress)
+        _write_all(dest, names, pool.map(feedback_pdf, contexts, keeps, chunksize=chunk), progress)
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: drop the queued PDFs, end the workers
         pool.shutdown(wait=True, cancel_futures=True)
         raise

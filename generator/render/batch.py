@@ -23,6 +23,7 @@ from ..errors import UserError
 from ..records import Key, Variant
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
+from .numberstyle import number_style
 from .pool import default_jobs, pool_context
 from .templating import render_template
 
@@ -101,10 +102,11 @@ def render_worksheet(key: Key, variant: Variant, paper: str) -> tuple[bytes, int
     from .pdf import engine
 
     eng = engine()
-    html = render_template("worksheet.html.j2", **worksheet_context(key, variant, paper))
+    html = number_style(render_template("worksheet.html.j2", **worksheet_context(key, variant, paper)), key, [variant])
     return eng.render(
-        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True
-    )
+        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True,
+        tagged=key.printing.tagged,
+    )  # fmt: skip
 
 
 def render_key(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
@@ -112,8 +114,11 @@ def render_key(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
     from .pdf import engine
 
     eng = engine()
-    html = render_template("answer-key.html.j2", **key_context(key, variant, paper))
-    return eng.render(html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True)
+    html = number_style(render_template("answer-key.html.j2", **key_context(key, variant, paper)), key, [variant])
+    return eng.render(
+        html, stylesheets=eng.stylesheets("answer-key", paper), metadata=_meta(key, variant), xml=True,
+        tagged=key.printing.tagged,
+    )  # fmt: skip
 
 
 def render_marking(
@@ -125,9 +130,11 @@ def render_marking(
 
     eng = engine()
     ctx = marking_context(key, groups, paper, first=first, total=total or sum(map(len, groups)))
-    html = render_template("marking-key.html.j2", **ctx)
+    html = number_style(render_template("marking-key.html.j2", **ctx), key, [v for g in groups for v in g])
     meta = {"title": f"{key.title}: marking key of {key.pack}", METADATA_PACK: key.pack}
-    return eng.render(html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True)
+    return eng.render(
+        html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True, tagged=key.printing.tagged
+    )
 
 
 def _culprit(job: MarkJob) -> str:
@@ -262,6 +269,8 @@ def render_pack(
     duplex: bool = True,
     solutions: bool = False,
     key_per_student: bool = False,
+    decimal_comma: bool | None = None,
+    tagged: bool | None = None,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
@@ -271,10 +280,15 @@ def render_pack(
     (``duplex``: each student starts on a new sheet), answer-key.pdf (the marking key) and,
     with ``solutions`` (``key_per_student`` is its old name), solutions/<stem>.pdf. It writes
     into ``dest`` directly; ``generate`` gives it a staging folder (generator/transaction.py).
+    ``decimal_comma`` and ``tagged`` (None: as ``key.printing`` says) print every number with a
+    decimal comma and write tagged PDF/UA-1.
     """
     from ..writers import OutputOptions, write_pack
 
-    options = OutputOptions(paper=paper, duplex=duplex, solutions=solutions or key_per_student, jobs=jobs)
+    options = OutputOptions(
+        paper=paper, duplex=duplex, solutions=solutions or key_per_student, jobs=jobs, decimal_comma=decimal_comma,
+        tagged=tagged,
+    )  # fmt: skip
     return write_pack(key, Path(dest), options, progress)
 
 
@@ -357,7 +371,7 @@ def _render_all(
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.title, key.pack
     sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
-    key_file = PrintFile(dest / "answer-key.pdf", count=n_marks) if marking else None
+    key_file = PrintFile(dest / "answer-key.pdf", count=n_marks, tagged=key.printing.tagged) if marking else None
     ready: dict[tuple[bool, int], Done] = {}
     merged = {True: 0, False: 0}
 

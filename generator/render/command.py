@@ -28,11 +28,16 @@ def write_answer_keys(
     *,
     paper: str = "a4",
     solutions: bool = False,
+    decimal_comma: bool | None = None,
+    tagged: bool | None = None,
     jobs: int | None = None,
     force: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> KeyFiles:
-    """The marking key PDF, or with ``solutions`` the folder of worked solutions; all or nothing."""
+    """The marking key PDF, or with ``solutions`` the folder of worked solutions; all or nothing.
+
+    ``decimal_comma`` and ``tagged`` default to how the pack was generated (the key's ``print``).
+    """
     from ..answer_key import read_key
     from ..transaction import Staging, check_replaceable, write_manifest
     from ..writers import OutputOptions, write_pack
@@ -63,7 +68,9 @@ def write_answer_keys(
             progress(stage, done, n)
 
     only = ("solution",) if solutions else ("marking-key",)
-    options = OutputOptions(paper=paper, duplex=False, solutions=solutions, jobs=jobs, only=only)
+    options = OutputOptions(
+        paper=paper, duplex=False, solutions=solutions, jobs=jobs, only=only, decimal_comma=decimal_comma, tagged=tagged
+    )
     with Staging(target.parent, target.stem) as staging:
         staged = staging.path("key")
         staged.mkdir()
@@ -94,12 +101,20 @@ def write_answer_keys(
     is_flag=True,
     help="Write each student's worked solution (one PDF per student) instead of the marking key.",
 )
+@click.option(
+    "--decimal-comma/--decimal-point", default=None,
+    help="Numbers printed 0,5450 or 0.5450 [as the pack was generated].",
+)  # fmt: skip
+@click.option(
+    "--tagged/--untagged", default=None, help="Tagged PDF/UA-1 for screen readers [as the pack was generated]."
+)
 @click.option("--duplex", is_flag=True, hidden=True)  # kept for old scripts: every worked solution is its own PDF
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--force", is_flag=True, help="Replace existing PDFs (only ones backprop-exam wrote).")
 def key(
-    key_file: str, out: str | None, paper: str, solutions: bool, duplex: bool, jobs: int | None, force: bool
-) -> None:
+    key_file: str, out: str | None, paper: str, solutions: bool, decimal_comma: bool | None, tagged: bool | None,
+    duplex: bool, jobs: int | None, force: bool,
+) -> None:  # fmt: skip
     """Print the marking key of a pack again, or the students' worked solutions, from its answer-key JSON alone.
 
     Nothing is regenerated: the answers, accepted ranges, worked steps and variant codes are
@@ -113,7 +128,10 @@ def key(
     from ..progress import StageBars
 
     with StageBars() as bars:
-        made = write_answer_keys(key_file, out, paper=paper, solutions=solutions, jobs=jobs, force=force, progress=bars)
+        made = write_answer_keys(
+            key_file, out, paper=paper, solutions=solutions, decimal_comma=decimal_comma, tagged=tagged, jobs=jobs,
+            force=force, progress=bars,
+        )  # fmt: skip
     if solutions:
         click.echo(f"Wrote the worked solutions of '{made.pack}' ({made.variants} students) to {made.target}/")
     else:

@@ -78,13 +78,18 @@ def missing_glyphs(names: Iterable[tuple[str, str]]) -> list[str]:
 
 def warn_missing_glyphs(variants: list[Variant]) -> list[str]:
     """Check every student's name (and id) and print the warnings to stderr; returns them."""
-    import sys
-
     pairs = []
     for v in variants:
         name, sid = (v.student.name, v.student.id) if v.student else ("", "")
         pairs.append((f"student {name} ({sid})" if sid else f"variant {v.variant}", f"{name}{sid}"))
-    warnings = missing_glyphs(pairs)
+    return warn_names(pairs)
+
+
+def warn_names(names: Iterable[tuple[str, str]]) -> list[str]:
+    """missing_glyphs of (who, text) pairs, printed to stderr (one line each); returns them."""
+    import sys
+
+    warnings = missing_glyphs(names)
     for w in warnings:
         print(w, file=sys.stderr)
     return warnings

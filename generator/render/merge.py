@@ -24,21 +24,22 @@ class PrintFile:
     Python objects: over 400 MB for 300 students). Form widgets are left out: a print file
     holds one copy of every field name per student, which viewers would fill all at once.
     With ``duplex`` a blank page follows every part with an odd page count (except the
-    last), so each part starts on the front of a sheet.
+    last), so each part starts on the front of a sheet. With ``tagged`` the parts' structure
+    trees (tagged PDF) are joined too, in order, so a screen reader reads the whole file.
 
     ``count`` is the number of parts that will be added (the last one gets no duplex
     padding). The file is written to a hidden temporary name and only takes its own name in
     close(); abort() removes the temporary file.
     """
 
-    def __init__(self, target: Path, *, count: int, duplex: bool = False) -> None:
+    def __init__(self, target: Path, *, count: int, duplex: bool = False, tagged: bool = False) -> None:
         self.target = Path(target)
         self.tmp = self.target.with_name(f".{self.target.name}.tmp")
         self.count = count
         self.duplex = duplex
         self.added = 0
         self._fh: BinaryIO | None = open(self.tmp, "wb")  # noqa: SIM115 (closed in close/abort)
-        self._writer = _StreamingWriter(self._fh)
+        self._writer = _StreamingWriter(self._fh, tagged=tagged)
 
     def add(self, path: Path, title: str) -> None:
         last = self.added == self.count - 1
@@ -66,13 +67,14 @@ class PrintFile:
 
 
 class _StreamingWriter:
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, *, tagged: bool = False) -> None:
         self.out = out
         self.offsets: list[int] = [0]  # by object number; 0 is the free head of the xref table
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         self.pages_num = self.reserve()
         self.kids: list[int] = []
         self.marks: list[tuple[str, int]] = []
+        self.struct = _Structure(self.reserve()) if tagged else None
 
     def reserve(self) -> int:
         self.offsets.append(-1)
@@ -119,6 +121,7 @@ class _StreamingWriter:
 
         first = len(kids)
         last_box = None
+        tree = self.struct.open_part(reader, mapping) if self.struct is not None else None
         for page in reader.pages:
             num = self.reserve()
             kids.append(num)
@@ -127,8 +130,13 @@ class _StreamingWriter:
             d = DictionaryObject()
             d.update({k: copy(v) for k, v in page.items() if k not in ("/Parent", "/Annots")})
             d[NameObject("/Parent")] = IndirectObject(pages_num, 0, None)
+            if tree is not None and "/StructParents" in page:
+                key: Any = page["/StructParents"]
+                d[NameObject("/StructParents")] = NumberObject(int(key) + tree.offset)
             self.emit(num, d)
             last_box = page.mediabox
+        if tree is not None and self.struct is not None:
+            self.struct.add_part(tree, copy)
         while queue:
             ind = queue.pop()
             self.emit(mapping[(ind.idnum, ind.generation)], copy(ind.get_object()))
@@ -205,6 +213,9 @@ class _StreamingWriter:
             NameObject("/Outlines"): iref(outline_num),
             NameObject("/PageMode"): NameObject("/UseOutlines"),
         })  # fmt: skip
+        if self.struct is not None and self.struct.elements:
+            self.emit(self.struct.num, self.struct.root())
+            catalog.update(self.struct.catalog_entries())
         self.emit(catalog_num, catalog)
 
         xref = self.out.tell()
@@ -217,6 +228,89 @@ class _StreamingWriter:
             f"startxref\n{xref}\n%%EOF\n".encode()
         )
         return len(kids)
+
+
+class _Part:
+    """One part's structure tree while it is copied: its root and the shift of its keys."""
+
+    def __init__(self, root: Any, offset: int) -> None:
+        self.root = root
+        self.offset = offset
+
+
+class _Structure:
+    """The joined structure tree of a tagged print file (each part's own tree, in order).
+
+    A part's /StructParents keys (its pages' entries in the parent tree) are shifted past the
+    parts before it; its elements' parent, the part's tree root, becomes the joined root.
+    """
+
+    def __init__(self, num: int) -> None:
+        self.num = num
+        self.elements: list[Any] = []  # the parts' top elements (/Document), in order
+        self.parents: list[Any] = []  # the joined parent tree: key, value, key, value ...
+        self.next_key = 0
+        self.lang: Any = None
+
+    def open_part(self, reader: Any, mapping: dict[tuple[int, int], int]) -> _Part | None:
+        catalog = reader.trailer["/Root"]
+        ref = catalog.raw_get("/StructTreeRoot") if "/StructTreeRoot" in catalog else None
+        if ref is None or not hasattr(ref, "idnum"):
+            return None
+        mapping[(ref.idnum, ref.generation)] = self.num  # /P of the part's top elements -> the joined root
+        if self.lang is None and "/Lang" in catalog:
+            self.lang = catalog["/Lang"]
+        return _Part(ref.get_object(), self.next_key)
+
+    def add_part(self, part: _Part, copy: Any) -> None:
+        from pypdf.generic import ArrayObject, NumberObject
+
+        if "/K" in part.root:
+            kids = part.root.raw_get("/K")  # references stay references: copy() maps them
+            resolved = kids.get_object()
+            self.elements += [copy(k) for k in (resolved if isinstance(resolved, ArrayObject) else [kids])]
+        last = -1
+        for key, value in _number_tree(part.root.get("/ParentTree")):
+            self.parents += [NumberObject(key + part.offset), copy(value)]
+            last = max(last, key)
+        self.next_key = part.offset + max(last + 1, int(part.root.get("/ParentTreeNextKey", 0)))
+
+    def root(self) -> Any:
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+        tree = DictionaryObject({NameObject("/Nums"): ArrayObject(self.parents)})
+        return DictionaryObject({
+            NameObject("/Type"): NameObject("/StructTreeRoot"),
+            NameObject("/K"): ArrayObject(self.elements),
+            NameObject("/ParentTree"): tree,
+            NameObject("/ParentTreeNextKey"): NumberObject(self.next_key),
+        })  # fmt: skip
+
+    def catalog_entries(self) -> dict[Any, Any]:
+        from pypdf.generic import BooleanObject, DictionaryObject, IndirectObject, NameObject
+
+        entries = {
+            NameObject("/StructTreeRoot"): IndirectObject(self.num, 0, None),
+            NameObject("/MarkInfo"): DictionaryObject({NameObject("/Marked"): BooleanObject(True)}),
+            NameObject("/ViewerPreferences"): DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)}),
+        }
+        if self.lang is not None:
+            entries[NameObject("/Lang")] = self.lang
+        return entries
+
+
+def _number_tree(node: Any) -> list[tuple[int, Any]]:
+    """The (key, value) pairs of a PDF number tree (a flat /Nums or /Kids of them), values unresolved."""
+    if node is None:
+        return []
+    node = node.get_object()
+    pairs = []
+    nums = node.get("/Nums")
+    if nums is not None:
+        pairs += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums) - 1, 2)]  # an array keeps references
+    for kid in node.get("/Kids", []):
+        pairs += _number_tree(kid)
+    return pairs
 
 
 def read_variant_code(pdf_path: str | Path) -> str | None:

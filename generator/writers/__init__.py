@@ -95,9 +95,16 @@ def write_pack(
 
     The PDFs (built-in writers and plug-in variant writers) share one pass of the worker
     pool (``progress`` is called with the number of variants done); pack writers follow.
+    ``options.decimal_comma`` and ``options.tagged`` override the key's own ``printing``
+    settings; writers read them from the key (``key.printing``) they are given.
     """
+    import msgspec
+
     from ..render.batch import _check, _render_all
 
+    printing = options.printing(key)
+    if printing != key.printing:  # every writer reads how to print from the key (workers get its header)
+        key = msgspec.structs.replace(key, printing=printing)
     chosen = selected(options)
     names = {w.name for w in chosen if w.builtin}
     extra = tuple((w.name, w.folder) for w in chosen if isinstance(w, VariantWriter) and not w.builtin)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..records import Key, Variant
+from ..records import Key, PrintSettings, Variant
 
 Header = Key  # the answer key without its variants (and without its secret): pack, title, course, decimals ...
 
@@ -22,6 +22,16 @@ class OutputOptions:
     answer_sheet: bool = False  # scannable answer sheets (generator/sheet/)
     answer_sheet_ids: tuple[str, ...] | None = None  # the answers on the sheet; None: every asked one
     only: tuple[str, ...] | None = None  # writer names to run; None: the writers that are on by default
+    decimal_comma: bool | None = None  # every printed number 0,5450; None: as the key says (Key.printing)
+    tagged: bool | None = None  # tagged PDF/UA-1; None: as the key says
+
+    def printing(self, key: Key) -> PrintSettings:
+        """How to print ``key``: its own settings, with what these options say instead where they say it."""
+        stored = key.printing
+        return PrintSettings(
+            decimal_comma=stored.decimal_comma if self.decimal_comma is None else self.decimal_comma,
+            tagged=stored.tagged if self.tagged is None else self.tagged,
+        )
 
 
 @dataclass(frozen=True)
