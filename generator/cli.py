@@ -136,6 +136,10 @@ def generate(**opts: Any) -> None:
       backprop-exam generate --roster class.csv --profile hard --pack midterm --course "NN 101"
       backprop-exam generate --spec exam.toml --roster class.csv --pack final --no-pdf
     """
+    if not opts["no_pdf"]:
+        from .render.pool import prestart
+
+        prestart(opts["jobs"])  # first: the render processes load WeasyPrint while this one imports and solves
     from dataclasses import replace
     from pathlib import Path
 

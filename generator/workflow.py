@@ -107,6 +107,10 @@ def generate_pack(
     for place in (Path(options.out_dir), Path(options.keys_dir)):  # what a killed run left, either mode
         recover(staging_dir(place, options.pack))
     t0 = time.perf_counter()
+    if options.pdf:
+        from .render.pool import prestart
+
+        prestart(options.output.jobs)  # the render processes load WeasyPrint while the key is built
     with Staging(root, options.pack) as staging:  # recovers a staging folder a killed run left
         check_outputs(options)
         n = len(students) if students is not None else (count or 0)
