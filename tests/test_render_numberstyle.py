@@ -332,3 +332,20 @@ def test_a_tagged_print_file_joins_the_structure_of_its_parts(tmp_path: Path) ->
         assert all(e.raw_get("/Pg").idnum == page.indirect_reference.idnum for e in elements if "/Pg" in e)
     text = "".join(p.extract_text() for p in reader.pages)
     assert all(v.variant in text for v in key.variants)
+
+
+# ---- [print] in a spec ----
+
+
+def test_a_spec_print_table_reaches_the_key_and_the_command_line_overrides_it(tmp_path: Path) -> None:
+    spec = tmp_path / "exam.toml"
+    spec.write_text("[network]\nlayers = [2, 1, 1]\n\n[print]\ndecimal_comma = true\ntagged = true\n", encoding="utf-8")
+    common = ("--spec", str(spec), "--count", "1", "--no-pdf", "--keys", str(tmp_path), "--out", str(tmp_path))
+    run("generate", *common, "--pack", "a")
+    assert read_key(tmp_path / "a.json").printing == PrintSettings(decimal_comma=True, tagged=True)
+    run("generate", *common, "--pack", "b", "--decimal-point", "--untagged")
+    assert read_key(tmp_path / "b.json").printing == PrintSettings()
+    spec.write_text("[network]\nlayers = [2, 1, 1]\n\n[print]\ndecimal_coma = true\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["generate", *common, "--pack", "c"])
+    assert res.exit_code == 2
+    assert "unknown key 'decimal_coma' in [print]; did you mean 'decimal_comma'?" in res.output
