@@ -3,6 +3,7 @@
     python benchmarks/bench_render.py            # everything (about 10 minutes on 2 cores)
     python benchmarks/bench_render.py --quick    # skip the 300-student class pack
     python benchmarks/bench_render.py --versions 10 --rounds 3   # the side-by-side comparison's size
+    python benchmarks/bench_render.py --designs  # only the render designs compared (CPU, one process)
 
 The binding target is a ratio measured in one run, because this machine's speed drifts by
 ±40 % from hour to hour: per student, our class pack (worksheets, print file, marking key,
@@ -15,7 +16,9 @@ Absolute figures: a 300-student pack (wall, peak memory of the whole process tre
 400 MB), `generate --count 1` from a cold start (target 2 s), and worked solutions for a
 class (`key --solutions`: seconds per student and per page). Memory is the largest sum of PSS
 (shared pages split between the processes that share them) over the process and all its
-descendants (the forkserver and the render workers), sampled every 50 ms.
+descendants (the forkserver and the render workers), sampled every 50 ms. Every figure is
+printed with the load average of the machine at that moment ("load 1.2"): on a shared
+machine, a figure measured at load 5 is not comparable with one at load 0.5.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ def side_by_side(n: int, rounds: int, profile: str) -> None:
         if not missing:
             theirs.append(rexams_run(n))
     per_ours = statistics.median(ours) / n
-    print(f"\nSide by side, {n} students / versions, median of {rounds} alternating runs:")
+    print(f"\nSide by side, {n} students / versions, median of {rounds} alternating runs ({load()} at the end):")
     print(f"  backprop-exam generate (worksheet, print file, marking key, JSON): {per_ours:.3f} s per student "
           f"(runs: {', '.join(f'{t:.1f}' for t in ours)} s)")  # fmt: skip
     if missing:
@@ -238,25 +241,97 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def load() -> str:
+    """The 1-minute load average, for the figure printed beside it."""
+    try:
+        return f"load {os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "load ?"
+
+
+def designs(profile: str, rounds: int = 6) -> None:
+    """CPU seconds of the render designs tried for the worksheet, interleaved, min and median of ``rounds``.
+
+    (a) several students in one WeasyPrint document (CSS, fonts and subsetting shared; the
+    pages would then be split per student) against one document per student; (c) cheaper
+    CSS for the answer boxes (flex or float instead of a table); and, to show where the
+    time goes, the same worksheet without its answer tables or without its diagram.
+    """
+    import re
+
+    from generator.pack import build_pack
+    from generator.render.batch import render_worksheet
+    from generator.render.context import worksheet_context
+    from generator.render.pdf import engine
+    from generator.render.templating import render_template
+    from generator.spec import load_builtin
+
+    key = build_pack(load_builtin("profile", profile), pack="d", count=11, seed="designs", course="NN 101")
+    render_worksheet(key, key.variants[0], "a4")  # warm-up
+    eng = engine()
+    sheets = eng.stylesheets("worksheet", "a4")
+    htmls = [render_template("worksheet.html.j2", **worksheet_context(key, v, "a4")) for v in key.variants[1:]]
+
+    def pdf(html: str, css: str = "") -> None:
+        extra = [eng.css(f"design:{css}", css)] if css else []
+        eng.render(html, stylesheets=sheets + extra, forms=True, xml=True)
+
+    def one_document(hs: list[str]) -> str:
+        head, _, _ = hs[0].partition("<body")
+        bodies = [re.search(r"<body[^>]*>(.*)</body>", h, re.S).group(1) for h in hs]  # type: ignore[union-attr]
+        bodies = [re.sub(r'name="([^"]+)"', rf'name="\1_{i}"', b) for i, b in enumerate(bodies)]  # unique fields
+        pages = "".join(f'<div style="break-before: page">{b}</div>' for b in bodies)
+        return f'{head}<body class="worksheet">{pages}</body></html>'
+
+    flex = ".box{display:flex} .aid{display:flex; align-items:center; width:auto} input.answer{flex:1; width:auto}"
+    flt = (".box{display:block} .aid{display:block; float:left; width:auto; height:7.5mm; line-height:7.5mm} "
+           "input.answer{display:block; width:auto; overflow:hidden}")  # fmt: skip
+    S, tables = re.S, r"<table class=\"answers\">.*?</table>"
+    five = htmls[:5]
+    batched = one_document(five)
+    cases = {
+        "worksheet, one document per student": lambda h: pdf(h),
+        "(a) 5 students per document, per student": lambda h: pdf(batched),
+        "(c) answer box as flex, not a table": lambda h: pdf(h, flex),
+        "(c) answer box as float, not a table": lambda h: pdf(h, flt),
+        "where: without the answer tables": lambda h: pdf(re.sub(tables, "", h, flags=S)),
+        "where: without the diagram": lambda h: pdf(re.sub(r"<svg.*?</svg>", "", h, flags=re.S)),
+    }  # fmt: skip
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for r in range(rounds):
+        for name, run in cases.items():
+            t0 = time.process_time()
+            run(htmls[r % len(htmls)])
+            dt = time.process_time() - t0
+            times[name].append(dt / len(five) if name.startswith("(a)") else dt)
+    print(f"\nRender designs, worksheet of {profile}, CPU s per student, min / median of {rounds} runs ({load()}):")
+    for name, ts in times.items():
+        print(f"  {name:<44} {min(ts):.3f} / {statistics.median(ts):.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="skip the 300-student class pack")
     ap.add_argument("--profile", default="standard", help="profile to render [standard]")
     ap.add_argument("--versions", type=int, default=20, help="students / R/exams versions side by side [20]")
     ap.add_argument("--rounds", type=int, default=3, help="alternating runs of each side [3]")
+    ap.add_argument("--designs", action="store_true", help="only compare the render designs (CPU, one process)")
     args = ap.parse_args()
+    if args.designs:
+        designs(args.profile)
+        return
 
     from generator.render.batch import default_jobs
     from generator.render.pdf import harfbuzz_subset_available
 
     cores = default_jobs()
     print(f"cores: {cores}; libharfbuzz-subset: {'yes' if harfbuzz_subset_available() else 'NO (1.5x slower)'}")
-    print(f"profile: {args.profile}")
+    print(f"profile: {args.profile}; {load()} at the start")
 
     side_by_side(args.versions, args.rounds, args.profile)
 
     ws, ak, mark, ws_pages, key_pages, mark_pages = document_costs(args.profile)
-    print("\nCPU per document (one process, warm, median of 20):")
+    print(f"\nCPU per document (one process, warm, median of 20; {load()}):")
     print(f"  worksheet         {ws:.3f} s for {ws_pages} pages ({ws / ws_pages:.3f} s per page)")
     print(f"  marking key       {mark:.3f} s per variant (20 variants: {mark_pages} pages)")
     print(f"  worked solution   {ak:.3f} s for {key_pages} pages ({ak / key_pages:.3f} s per page)")
@@ -266,17 +341,17 @@ def main() -> None:
     n_sol = args.versions
     dt, pages = solutions_cost(n_sol, args.profile, cores)
     print(f"\nworked solutions of {n_sol} students ({cores} workers): {dt:.1f} s, "
-          f"{dt / n_sol:.3f} s per student, {dt / pages:.3f} s per page ({pages} pages)")  # fmt: skip
+          f"{dt / n_sol:.3f} s per student, {dt / pages:.3f} s per page ({pages} pages; {load()})")  # fmt: skip
 
     cold = cold_start()
-    print(f"\ngenerate --count 1 from a cold start: {cold:.2f} s (median of 3)")
+    print(f"\ngenerate --count 1 from a cold start: {cold:.2f} s (median of 3; {load()})")
     print(f"{verdict(cold < TARGET_COLD_S)}  cold start < {TARGET_COLD_S:.0f} s")
 
     if not args.quick:
         n = TARGET_STUDENTS
         dt, mb = class_pack(n, args.profile)
         print(f"\n{n}-student class pack (solve, worksheets, print file, marking key, JSON; {cores} workers): "
-              f"{dt:.1f} s wall, {dt / n:.3f} s per student, peak {mb:.0f} MB")  # fmt: skip
+              f"{dt:.1f} s wall, {dt / n:.3f} s per student, peak {mb:.0f} MB ({load()})")  # fmt: skip
         print(f"{verdict(mb < TARGET_MB)}  peak memory of the process tree < {TARGET_MB:.0f} MB ({mb:.0f} MB)")
 
 

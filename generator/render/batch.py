@@ -9,8 +9,6 @@ of layout per page.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -26,6 +24,7 @@ from ..records import Key, Variant
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
 from .numberstyle import number_style
+from .pool import default_jobs, pool_context
 from .templating import render_template
 
 PARTS_DIR = ".key-parts"
@@ -187,24 +186,6 @@ def describe(variant: Variant) -> str:
     return f"variant {variant.variant}"
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _pool_context() -> Any:
-    """forkserver where available: workers fork from a clean server that has imported WeasyPrint
-    once, not from the parent (whose progress-bar thread makes plain fork unsafe)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["generator.render.worker"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def run_jobs(
     jobs_list: list[Job | MarkJob],
     header: Key,
@@ -237,7 +218,7 @@ def run_jobs(
     # A signal while a worker is still unpickling its start-up state makes it print a
     # traceback (its semaphores are gone): hold signals until every worker has started.
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=_pool_context(), initializer=_init, initargs=(header, paper)
+        max_workers=workers, mp_context=pool_context(), initializer=_init, initargs=(header, paper)
     )
     try:
         with deferred_signals():

@@ -12,7 +12,13 @@ nor reach the network.
 from __future__ import annotations
 
 import ctypes.util
+import os
+import re
+import struct
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,8 +39,63 @@ HARFBUZZ_PACKAGE = "libharfbuzz-subset0"
 _warned = False
 
 
+@cache
 def harfbuzz_subset_available() -> bool:
     return ctypes.util.find_library("harfbuzz-subset") is not None
+
+
+@cache
+def _ldconfig_listing() -> str:
+    """``ldconfig -p`` (the shared libraries the dynamic linker knows), or '' where it fails."""
+    for exe in ("/sbin/ldconfig", "/usr/sbin/ldconfig"):
+        try:
+            done = subprocess.run(
+                [exe, "-p"], capture_output=True, text=True, errors="replace", env={"LC_ALL": "C", "LANG": "C"},
+                check=False, timeout=10,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0:
+            return done.stdout
+    return ""
+
+
+@contextmanager
+def _quick_library_lookup() -> Iterator[None]:
+    """While WeasyPrint loads, answer ``ctypes.util.find_library`` from one ``ldconfig -p``.
+
+    WeasyPrint tries up to six names per library (Windows and macOS ones too), and each name
+    that is not a file name costs find_library one to three subprocesses (ldconfig, gcc, ld):
+    about 50 of them, 0.3 s of every import on Linux. The listing is what find_library reads
+    first anyway; WeasyPrint's lists end with the Linux file name (libpango-1.0.so.0), which
+    is dlopened directly, so a library outside the linker cache still loads.
+    """
+    listing = _ldconfig_listing() if sys.platform.startswith("linux") else ""
+    if not listing:
+        yield
+        return
+    machine = f"{os.uname().machine}-{8 * struct.calcsize('P')}"
+    abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+           "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(machine, "libc6")  # fmt: skip
+    original = ctypes.util.find_library
+
+    def find_library(name: str) -> str | None:
+        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", listing)
+        return found.group(1) if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
+def import_weasyprint() -> None:
+    """Import WeasyPrint (once per process), without its slow library search on Linux."""
+    if "weasyprint" in sys.modules:
+        return
+    with _quick_library_lookup():
+        import weasyprint  # noqa: F401
 
 
 def warn_if_slow_subsetting() -> None:
@@ -51,6 +112,7 @@ def warn_if_slow_subsetting() -> None:
 
 
 def _fetcher_base() -> type:
+    import_weasyprint()
     from weasyprint.urls import URLFetcher
 
     return URLFetcher  # type: ignore[no-any-return]
@@ -121,6 +183,7 @@ class Engine:
     """One FontConfiguration, the parsed stylesheets and the safe fetcher of this process."""
 
     def __init__(self) -> None:
+        import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         warn_if_slow_subsetting()
@@ -254,6 +317,26 @@ def engine() -> Engine:
     return Engine()
 
 
+def preload() -> None:
+    """Everything a render process needs before its first document, done once.
+
+    Run by the forkserver (render/worker.py) before it forks the workers: they share its
+    imports, fonts, stylesheets and compiled templates, and only the forkserver writes
+    WeasyPrint's temporary copy of the bundled fonts (it removes it when the command ends;
+    workers end with os._exit, which skipped that clean-up and left 2.7 MB in /tmp per worker).
+    """
+    import_weasyprint()
+    from . import batch, context, diagram, marking, templating  # noqa: F401  (imported once, shared by every worker)
+
+    env = templating.environment()
+    for name in ("worksheet.html.j2", "answer-key.html.j2", "marking-key.html.j2", "_macros.html.j2"):
+        env.get_template(name)
+    eng = engine()
+    for kind in STYLESHEETS:
+        for paper in PAPER_SIZES:
+            eng.stylesheets(kind, paper)
+
+
 def _drop_engine() -> None:
     """Free the engine before interpreter shutdown: FontConfiguration.__del__ needs live modules.
 
@@ -266,13 +349,16 @@ def _drop_engine() -> None:
     gc.collect()
 
 
-def html_to_pdf(html: str, *, forms: bool = False, metadata: dict[str, str] | None = None) -> bytes:
+def html_to_pdf(
+    html: str, *, forms: bool = False, metadata: dict[str, str] | None = None, tagged: bool = False
+) -> bytes:
     """Lay out ``html`` (relative URLs resolve inside templates/) and return the PDF bytes.
 
     ``forms`` turns <input> elements into fillable PDF text fields. ``metadata`` keys
     title, author, subject and keywords fill the standard PDF Info entries; any other key
     (letters and digits only, e.g. ``BackpropExamVariant``) becomes a custom Info entry.
     Only files inside templates/ can be loaded (link base.css for the bundled fonts).
+    ``tagged``: a tagged PDF/UA-1 (for screen readers).
     """
-    pdf, _ = engine().render(html, forms=forms, metadata=metadata)
+    pdf, _ = engine().render(html, forms=forms, metadata=metadata, tagged=tagged)
     return pdf

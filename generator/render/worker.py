@@ -1,11 +1,9 @@
-"""Preloaded by the forkserver, so every render worker starts with WeasyPrint already imported."""
+"""Preloaded by the forkserver: every render worker forks from a process that has already
+imported WeasyPrint, registered the bundled fonts, parsed the stylesheets and compiled the
+templates, so a worker's first job starts rendering at once (see render/batch.py)."""
 
 from __future__ import annotations
 
-import weasyprint  # noqa: F401  (the import is the point: half a second saved per worker)
+from . import pdf
 
-from . import batch, context, diagram, pdf, templating  # noqa: F401
-
-templating.environment().get_template("worksheet.html.j2")
-templating.environment().get_template("answer-key.html.j2")
-templating.environment().get_template("marking-key.html.j2")
+pdf.preload()
