@@ -204,7 +204,7 @@ def question_rows(items: list[dict[str, Any]], answers: list[WorkedAnswer]) -> l
         return rows
 
     pairs = 2 in sizes and max(sizes) <= 2
-    short = max(sizes) == 1 and max(len(q["id"]) for q in items) <= SHORT_ID
+    short = max(len(q["id"]) for q in items) <= SHORT_ID
     cols = 4 if pairs or (short and len(pack(4)) < len(pack(3))) else 3
     return [
         {"items": r, "pad": cols - len(r), "tall": any("\\frac" in q["symbol"] for q in r), "single": len(r) == 1}
