@@ -7,6 +7,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,104 @@ def test_a_perfect_students_feedback_is_one_page() -> None:
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     assert "No mistakes" in (reader.pages[0].extract_text() or "")
+
+
+def test_a_correct_answer_outside_the_accepted_range_is_explained_not_called_within_it() -> None:
+    """The grader calls an answer correct when it is what the student's own correct earlier answers
+    give, even outside the key's range (marking._mark_pending): the legend and the row must say so."""
+    from dataclasses import replace
+
+    from generator.grading.marking import CORRECT
+    from generator.grading.numbers import Entry
+    from generator.render.templating import render_template
+
+    grading = _graded(lambda _, x: x)
+    g = grading.graded[0]
+    m = g.marks[4]
+    hi = g.vk.key_iv[m.id][1]
+    outside = round(hi + 2 * 10**-grading.key.decimals, grading.key.decimals)
+    own = (outside - 10**-grading.key.decimals, outside + 10**-grading.key.decimals)
+    g.marks[4] = replace(m, entry=Entry(str(outside), outside, "ok"), verdict=CORRECT, own=own)
+    ctx = feedback_context(g, grading.key, 1.0)
+    row = ctx["rows"][4]
+    assert row["own_correct"]
+    assert not any(r["own_correct"] for i, r in enumerate(ctx["rows"]) if i != 4)
+    # the student's own range, as the grid of the key's decimals inside ``own``
+    expected = f"{outside - 10**-grading.key.decimals:.4f} to {outside + 10**-grading.key.decimals:.4f}"
+    assert row["own_range"] == expected.replace("-", "−")
+    html = render_template("grading/feedback.html.j2", **ctx)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert "correct*) outside it but exactly what your own earlier answers" in text
+    assert f"* from your answers: {row['own_range']}" in text
+    # a plain class (nothing correct outside its range) keeps the short legend
+    plain = feedback_context(_graded(lambda i, x: "" if i == "loss" else x).graded[0], grading.key, 1.0)
+    assert not plain["any_own_correct"]
+    assert "correct*" not in render_template("grading/feedback.html.j2", **plain)
+
+
+def test_the_report_names_the_roster_students_who_handed_nothing_in() -> None:
+    from generator.pack import Student
+    from generator.render.templating import render_template
+
+    names = ["Łucja Żółć-Kőrösi", "Nguyễn Thị Minh Khai", "李小龍", "محمد عبد الله", "דוד כהן"]
+    key = build_pack(load_builtin("profile", "easy"), pack="abs", seed="1",
+                     students=[Student(f"s{i}", n) for i, n in enumerate(names)])  # fmt: skip
+    handed_in = key.variants[:3]
+    grading = grade_key(key, [
+        Submission("t", "t.csv", v.variant, v.student.id if v.student else "", "", {}) for v in handed_in
+    ])  # fmt: skip
+    ctx = report_context(grading)
+    assert [(a["variant"], a["name"]) for a in ctx["absent"]] == [(v.variant, v.student.name) for v in key.variants[3:]
+                                                                   if v.student]  # fmt: skip
+    html = render_template("grading/report.html.j2", **ctx)
+    assert html.count("absent: handed nothing in") == 2
+    assert "2 roster students handed nothing in" in html
+    for n in names[3:]:
+        assert n in html
+
+
+def test_the_chart_comes_in_even_pieces_that_fit_under_a_table() -> None:
+    from generator.grading.report import CHART_ROWS, chart_pieces
+
+    for n in range(0, 120):
+        pieces = chart_pieces(n)
+        assert [i for r in pieces for i in r] == list(range(n))
+        assert all(0 < len(r) <= CHART_ROWS for r in pieces)
+        assert len(pieces) == -(-n // CHART_ROWS)
+        if pieces:
+            assert max(map(len, pieces)) - min(map(len, pieces)) <= 1
+
+
+@pytest.mark.pdf
+def test_no_report_page_before_the_last_is_half_empty(tmp_path: Path) -> None:
+    """Before: the 28-question table ended mid-page 2 and the chart, kept whole, went to page 3."""
+    import subprocess
+
+    from generator.grading.run import report_pdf
+    from tests.test_grading_class import MISTAKES, as_text, variant_key, with_mistake
+
+    key = build_pack(load_builtin("profile", "standard"), pack="bal", count=12, seed="1")
+    plan = ["", "sign_error", "", "learning_rate_missing", "update_sign", "", "z_for_a", "blank", "", "half", "", ""]
+    subs = []
+    for k, (v, kind) in enumerate(zip(key.variants, plan, strict=True)):
+        answers: dict[str, object] = {a.id: a.rounded for a in v.problems[0].answers}
+        if kind in MISTAKES:
+            g = variant_key(v, key.decimals).structure.graph
+            answers = dict(as_text(with_mistake(g, key.decimals, MISTAKES[kind])[0], list(answers), key.decimals))
+        elif kind:
+            answers = {i: ("" if kind == "blank" or j % 2 else x) for j, (i, x) in enumerate(answers.items())}
+        subs.append(Submission("t", "t.csv", v.variant, f"s{k}", f"Student {k}", answers))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_pdf(grade_key(key, subs)))
+    # the lowest ink of each page (the charts are drawn as paths: no text to find), above the page number
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-gray", "-r", "30", str(path), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(pages) >= 2
+    for png in pages[:-1]:
+        im = Image.open(png)
+        w, h = im.size
+        px = im.load()
+        inked = [y for y in range(int(0.92 * h)) if any(px[x, y] < 200 for x in range(w))]
+        assert max(inked) > 0.7 * h, f"{png.name} ends at {max(inked) / h:.0%}"

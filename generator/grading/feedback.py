@@ -84,10 +84,16 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
     for m in g.marks:
         a = labels[m.id]
         own = ""
-        if m.own is not None and m.verdict == WRONG:
-            key_iv = vk.key_iv[m.id]
-            if m.own[1] < key_iv[0] or m.own[0] > key_iv[1]:  # the student's earlier answers lead elsewhere
-                own = grid_range(m.own, d)
+        key_iv = vk.key_iv[m.id]
+        # wrong, and the student's earlier answers lead elsewhere: say where
+        if m.own is not None and m.verdict == WRONG and (m.own[1] < key_iv[0] or m.own[0] > key_iv[1]):
+            own = grid_range(m.own, d)
+        # correct though outside the key's range: exactly what the student's own (correct) earlier
+        # answers give; the row says so, and which values those answers allow
+        own_correct = (
+            m.verdict == CORRECT and m.own is not None and m.entry.value is not None
+            and not key_iv[0] <= m.entry.value <= key_iv[1]
+        )  # fmt: skip
         row = {
             "id": m.id,
             "symbol": inline(a.symbol),
@@ -105,6 +111,8 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
             "diagnosis_words": prose_math(explain(m.diagnosis)) if m.diagnosis else "",
             "note": m.note,
             "from_own": minus(own),
+            "own_correct": own_correct,
+            "own_range": minus(grid_range(m.own, d)) if own_correct and m.own is not None else "",
         }
         rows.append(row)
         if m.verdict in (WRONG, BLANK, UNREADABLE):
@@ -147,4 +155,5 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
         "mistakes": mistakes,
         "mistakes_heading": heading,
         "all_correct": g.count(CORRECT) == len(g.marks),  # nothing to explain: no legend
+        "any_own_correct": any(r["own_correct"] for r in rows),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterator
@@ -140,12 +141,33 @@ def chart_label(symbol: str) -> str:
     return f"${_mt(parse(symbol))}$"
 
 
-def question_plot(ids: list[str], shares: dict[str, list[float]], labels: list[str] | None = None) -> Markup:
+def question_plot(
+    ids: list[str], shares: dict[str, list[float]], labels: list[str] | None = None, legend: bool = True
+) -> Markup:
     """One horizontal stacked bar per answer: shares of correct, follow-through, wrong, blank, unreadable.
 
     ``labels`` are the answers' symbols in the key's notation (the answer ids when not given)."""
     with _plot_style():
-        return _question_plot([chart_label(s) for s in labels] if labels else ids, shares)
+        return _question_plot([chart_label(s) for s in labels] if labels else ids, shares, legend)
+
+
+CHART_ROWS = 16  # bars per piece of the chart: a piece fits under a page's end of the table above it
+
+
+def chart_pieces(n: int, most: int = CHART_ROWS) -> list[range]:
+    """The chart in pieces of at most ``most`` bars, as even as possible: each piece is kept whole
+    on a page, so a long chart no longer leaves the page before it half empty."""
+    count = -(-n // most) if n else 0
+    bounds = [round(i * n / count) for i in range(count + 1)] if count else [0]
+    return [range(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def question_plots(ids: list[str], shares: dict[str, list[float]], labels: list[str]) -> list[Markup]:
+    """The correctness chart in pieces (chart_pieces), each with its legend (pieces may sit on different pages)."""
+    return [
+        question_plot([ids[i] for i in r], {v: [s[i] for i in r] for v, s in shares.items()}, [labels[i] for i in r])
+        for r in chart_pieces(len(ids))
+    ]
 
 
 def _score_plot(percents: list[float]) -> Markup:
@@ -160,8 +182,8 @@ def _score_plot(percents: list[float]) -> Markup:
     return _svg(fig)
 
 
-def _question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
-    fig = _figure(7.0, 0.9 + 0.17 * len(ids))
+def _question_plot(ids: list[str], shares: dict[str, list[float]], legend: bool = True) -> Markup:
+    fig = _figure(7.0, (0.9 if legend else 0.6) + 0.17 * len(ids))
     ax = fig.add_subplot()
     _style(ax)
     ys = list(range(len(ids)))
@@ -175,7 +197,8 @@ def _question_plot(ids: list[str], shares: dict[str, list[float]]) -> Markup:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of students (%)")
-    ax.legend(ncols=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
+    if legend:
+        ax.legend(ncols=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return _svg(fig)
 
 
@@ -239,6 +262,8 @@ def report_context(grading: Grading) -> dict[str, Any]:
                 "variant": g.code, "student_id": g.student_id, "name": g.name, "percent": percent(g.percent),
                 "reason": why, "mistake": top[0][0] if top else "", "mistake_label": label(top[0][0]) if top else "",
             })  # fmt: skip
+    # roster students who handed nothing in: named for the teacher, after the graded ones
+    absent = [{"variant": a.code, "student_id": a.student_id, "name": a.name} for a in grading.absent]
     totals = grading.verdict_totals()
     return {
         "title": key.title,
@@ -258,10 +283,12 @@ def report_context(grading: Grading) -> dict[str, Any]:
         "full_marks": sum(1 for g in graded if g.score == g.max_score),
         "totals": [{"label": VERDICT_LABELS[v], "count": c} for v, c in totals.items()],
         "score_plot": score_plot(pcts),
-        "question_plot": question_plot(ids, shares, [str(q["symbol"]) for q in questions]),
+        "question_plots": question_plots(ids, shares, [str(q["symbol"]) for q in questions]),
         "questions": questions,
         "mistakes": mistakes,
         "attention": attention,
+        "absent": absent,
+        "n_absent": plural(len(absent), "roster student"),
         "attention_rule": f"score below {ATTENTION_PERCENT:.0f} %, or at least "
         f"{points(ATTENTION_BLANK_SHARE * 100)} % of the answers blank or unreadable",
         "issues": [i.message for i in grading.issues],

@@ -367,9 +367,12 @@ def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]
     problems = []
     for stored in variant.problems:
         p, worked = work_out(stored, key.decimals, key.structure.answer_ids)
+        # each update step is a row of the before/after table (old − η×gradient = new, with its
+        # numbers): printing both told the same line twice and cost half a page
+        in_table = {u.id for u in p.updates}
         groups = []
         for group, title in GROUP_TITLES.items():
-            steps = [_step(s) for s in worked if s.group == group]
+            steps = [_step(s) for s in worked if s.group == group and s.id not in in_table]
             if steps:
                 groups.append({"title": title, "steps": steps})
         updates = [
@@ -395,6 +398,7 @@ def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]
             "groups": groups,
             "updates": updates,
             "any_approx": any(u["approx"] for u in updates),
+            "update_rule": "p^{new} = p − η ∂L/∂p",
             "eta": next((minus(g.value) for g in p.given if g.kind == "eta"), ""),
         })  # fmt: skip
     return {

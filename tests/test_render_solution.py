@@ -1,0 +1,94 @@
+"""The worked solution per student (solutions/<student>.pdf): shorter without cramping, the end kept
+together, no text the key's machine notation leaks into, the update shown once."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+
+from generator.pack import Student, build_pack
+from generator.records import Key
+from generator.render.context import key_context
+from generator.render.templating import render_template
+from generator.spec import load_builtin
+from generator.worked import worked_of
+
+NAMES = ["Łucja Żółć-Kőrösi", "Nguyễn Thị Minh Khai", "李小龍", "محمد عبد الله", "דוד כהן"]
+ROWS = re.compile(r"(↑ up|↓ down|= same)")
+
+
+def pack(kind: str, name: str) -> Key:
+    students = [Student(f"s{i}", n) for i, n in enumerate(NAMES)]
+    return build_pack(load_builtin(kind, name), pack="w", students=students, seed="worked-7")
+
+
+def test_each_update_is_printed_once_as_a_row_that_adds_up_as_printed() -> None:
+    """The update steps told the before/after table's line twice (half a page); now each parameter is
+    one row: old − η×gradient = new with the printed numbers, or ≈ with the one line saying why."""
+    key = pack("profile", "standard")
+    v = key.variants[0]
+    ctx = key_context(key, v)
+    html = render_template("answer-key.html.j2", **ctx)
+    p = worked_of(key, v.problems[0])
+    updates = {u.id for u in p.updates}
+    assert updates
+    assert all(s.id in updates for s in p.steps if s.group == "update")
+    for sid in updates:
+        assert f'<div class="sid">{sid}' not in html  # no worked step of its own
+    for s in p.steps:
+        if s.id not in updates:
+            assert f'<div class="sid">{s.id}' in html
+    assert html.count('class="dir"') == len(p.updates)
+    for u, row in zip(p.updates, ctx["problems"][0]["updates"], strict=True):
+        adds_up = Decimal(u.old) - Decimal(u.step) == Decimal(u.new)
+        assert row["approx"] is not adds_up
+    assert "old value − η × gradient = new value" in html  # the line each row is, said once
+
+
+def test_formula_and_numbers_are_one_paragraph_of_two_segments() -> None:
+    """A step is one line where formula and numbers fit side by side (inline blocks wrap as wholes)."""
+    key = pack("profile", "standard")
+    html = render_template("answer-key.html.j2", **key_context(key, key.variants[0]))
+    assert 'class="line cont"' not in html
+    steps = re.findall(r'<div class="step[^"]*">(.*?)</div>\s*(?=<div class="step|</section>)', html, re.S)
+    assert steps
+    for s in steps:
+        assert s.count('<p class="line">') == 1
+        assert 1 <= s.count('class="seg"') <= 2
+
+
+pypdf = pytest.importorskip("pypdf")
+
+
+def pages_text(key: Key, paper: str) -> list[str]:
+    pytest.importorskip("weasyprint")
+    from generator.render.batch import render_key
+
+    pdf, _ = render_key(key, key.variants[2], paper)  # 李小龍
+    return [pg.extract_text() or "" for pg in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(
+    ("kind", "name", "paper", "most"),
+    [("profile", "standard", "a4", 3), ("profile", "standard", "letter", 3), ("profile", "deep", "letter", 4),
+     ("profile", "multiclass", "letter", 4), ("preset", "ref-2-2-1-shared", "a4", 3),
+     ("profile", "easy", "letter", 2)],
+)  # fmt: skip
+def test_worked_solution_is_a_page_shorter_and_ends_with_the_table_not_a_lone_row(
+    kind: str, name: str, paper: str, most: int
+) -> None:
+    """Before: standard 4 pages (A4 and letter), deep and multiclass 5, ref-2-2-1-shared 4, easy on letter 3."""
+    texts = pages_text(pack(kind, name), paper)
+    assert len(texts) <= most
+    last = texts[-1]
+    assert "How answers are graded" in last
+    assert len(ROWS.findall(last)) >= 2  # the grading note never stands alone, nor with one table row
+    whole = "\n".join(texts)
+    for leak in ("e^", "docs/", "::", "See docs"):
+        assert leak not in whole
+    assert not re.search(r"\ba_o\b", whole)  # answer ids (a_o1) are ids; the prose says 𝑎ₒ
+    assert not re.search(r"= (\S+) = \1 = ", whole)  # no empty step: f′(z) = 1 = 1 = 1.0000
