@@ -3,8 +3,9 @@
 Run: python benchmarks/bench_scan.py [--sheets 100] [--jobs 2]
 
 Builds a standard-profile pack (2-2-1, 28 answers of sign, one integer digit and four
-decimals: 6 columns each) with one answer sheet per student, fills every sheet with that
-student's answers from the layout, and scans two sets:
+decimals: 6 columns each) with ``generate --answer-sheet``, takes each student's sheet page out
+of the print file worksheets.pdf where the layout JSON says it is, fills it with that student's
+answers from the layout, and scans two sets:
 
 - clean: marks drawn straight, 200 dpi PNG, no distortion. Target: 100 % read right.
 - noisy: pen and pencil marks, off-centre and partial ones, erased-pencil traces; 150, 200 and
@@ -39,37 +40,40 @@ from typing import Any
 
 import numpy as np
 
-from generator.pack import build_pack
+from generator.answer_key import read_key
 from generator.records import Key
-from generator.render.context import unique_stems
 from generator.scan.run import scan_files
 from generator.scan.synthetic import Style, digits_for, distort, fill_page, jpeg
-from generator.sheet.render import write_answer_sheets
 from generator.spec import load_builtin
+from generator.workflow import PackOptions, generate_pack
+from generator.writers import OutputOptions
 
 
 def sheets(n: int) -> tuple[Key, Path]:
+    """A standard pack of ``n`` students printed with ``generate --answer-sheet`` (cached in the temp folder)."""
     d = Path(tempfile.gettempdir()) / f"backprop-exam-bench-scan-{n}"
-    key = build_pack(load_builtin("profile", "standard"), pack="bench", count=n, seed="bench-scan")
-    if not (d / "answer-sheet-layout.json").exists():
+    options = PackOptions(pack="bench", seed="bench-scan", keys_dir=d, out_dir=d, force=True,
+                          output=OutputOptions(answer_sheet=True))  # fmt: skip
+    if not (d / "bench" / "answer-sheet-layout.json").exists():
         t = time.perf_counter()
-        write_answer_sheets(key, d, unique_stems(key.variants))
-        print(f"answer sheets for {n} students printed in {time.perf_counter() - t:.1f} s")
-    return key, d
+        generate_pack(load_builtin("profile", "standard"), options, count=n)
+        print(f"pack with answer sheets for {n} students printed in {time.perf_counter() - t:.1f} s")
+    return read_key(d / "bench.json"), d / "bench"
 
 
 def make_scans(key: Key, d: Path, out: Path, noisy: bool, seed: int) -> dict[str, dict[str, list[int]]]:
+    """Each student's sheet page, taken from the print file worksheets.pdf where the layout says, filled."""
     import cv2
     import pypdfium2 as pdfium
 
     layout = json.loads((d / "answer-sheet-layout.json").read_text())
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
-    doc = pdfium.PdfDocument(str(d / "answer-sheets.pdf"))
+    doc = pdfium.PdfDocument(str(d / layout["print_file"]))
     tricky: dict[str, dict[str, list[int]]] = {}
-    for i, v in enumerate(key.variants):
+    for i, (v, sheet) in enumerate(zip(key.variants, layout["sheets"], strict=True)):
         dpi = (150, 200, 300)[i % 3] if noisy else 200
-        img = np.array(doc[i].render(scale=dpi / 72, grayscale=True).to_numpy())
+        img = np.array(doc[sheet["print_pages"][0] - 1].render(scale=dpi / 72, grayscale=True).to_numpy())
         answers = {a.id: a.rounded for a in v.problems[0].answers}
         style = Style(noisy=noisy, ambiguous=0.002 if noisy else 0.0)
         tricky[v.variant] = fill_page(img, dpi, layout["pages"][0], answers, rng, style)

@@ -119,7 +119,7 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 )  # fmt: skip
 @click.option("--no-pdf", is_flag=True, help="Write only the answer-key JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
-@click.option("--answer-sheet", is_flag=True, help="Also print scannable answer sheets (see 'backprop-exam scan').")
+@click.option("--answer-sheet", is_flag=True, help="Add a scannable answer sheet to each worksheet (see 'scan').")
 @click.option(
     "--force", is_flag=True, help="Replace this pack's key and output folder (only files backprop-exam wrote)."
 )

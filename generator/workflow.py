@@ -186,8 +186,9 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
         solved = [p for p in result.files if p.parent == pack_dir / "solutions"]
         if solved:
             lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
-        if pack_dir / "answer-sheets.pdf" in result.files:
-            lines.append(f"  scan sheets  {pack_dir / 'answer-sheets.pdf'}  (layout: answer-sheet-layout.json)")
+        layout = pack_dir / "answer-sheet-layout.json"
+        if layout in result.files:
+            lines.append(f"  answer sheet the last page(s) of each worksheet, for scanning (where: {layout})")
     if result.removed_pdfs:
         lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)

@@ -31,7 +31,6 @@ from generator.graph import build_graph
 from generator.numbers import fmt
 from generator.pack import Student, build_pack
 from generator.records import Key, Variant
-from generator.render.context import unique_stems
 from generator.scan.marks import EMPTY, FAINT, MARKED, TWO_MARKS, decide_column, read_answer
 from generator.scan.synthetic import Style, digits_for, distort, fill_page, jpeg
 from generator.sheet.layout import build_layout, parse_qr_text, qr_text
@@ -55,13 +54,22 @@ def honest(variant: Variant, fixed: dict[str, Any] | None = None) -> dict[str, s
 
 @cache
 def sheets_dir() -> Path:
+    """The class's layout JSON and its sheets alone, one after the other (answer-sheets.pdf, tests only)."""
     import tempfile
 
-    from generator.sheet.render import write_answer_sheets
+    from pypdf import PdfWriter
+
+    from generator.sheet.render import SheetPrinter
 
     d = Path(tempfile.mkdtemp(prefix="sheets."))
     key = class_key()
-    write_answer_sheets(key, d, unique_stems(key.variants))
+    layout = build_layout(key)
+    (d / "answer-sheet-layout.json").write_text(json.dumps(layout), encoding="utf-8")
+    printer = SheetPrinter(key, layout)
+    both = PdfWriter()
+    for v in key.variants:
+        both.append(io.BytesIO(printer.sheet(v)))
+    both.write(d / "answer-sheets.pdf")
     return d
 
 
@@ -264,7 +272,6 @@ def test_layout_is_the_same_geometry_for_every_student_and_never_shows_an_answer
     layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())
     assert (layout["format"], layout["version"], layout["units"]) == ("backprop-exam/answer-sheet-layout", 1, "pt")
     assert [s["student_id"] for s in layout["sheets"]] == ["s1", "s2", "s3"]
-    assert layout == build_layout(key)  # the published JSON is the geometry the sheets were drawn from
     page = layout["pages"][0]
     assert len(page["answers"]) == len(key.structure.answer_ids)  # a 2-2-1 sheet fits on one page
     assert all(len(a["columns"]) == 1 + 1 + key.decimals for a in page["answers"])  # sign, units, 4 decimals

@@ -1,4 +1,4 @@
-"""Answer-sheet PDFs drawn from the layout: one per variant, a print file, and the layout JSON.
+"""Answer sheets drawn from the layout, appended to each student's worksheet, and the layout JSON.
 
 The template draws exactly the layout's shapes (corner marks, QR modules, write-in cells,
 bubbles) in an SVG whose user unit is the PDF point, so what is printed is where the
@@ -8,7 +8,7 @@ scanner looks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,68 +127,121 @@ class SheetPrinter:
         return out.getvalue()
 
 
-_worker: dict[str, SheetPrinter] = {}
+_worker: dict[str, Any] = {}
 
 
-def _init(key: Key, layout: Mapping[str, Any]) -> None:
-    _worker["printer"] = SheetPrinter(key, layout)
+def _init(key: Key, layout: Mapping[str, Any], duplex: bool) -> None:
+    _worker["printer"], _worker["duplex"] = SheetPrinter(key, layout), duplex
 
 
-def _print(job: tuple[int, str]) -> int:
+def _attach(job: tuple[int, str]) -> tuple[int, int]:
+    """Append variant ``i``'s sheet to its worksheet ``path``; (i, pages of the file now)."""
     i, path = job
-    printer = _worker["printer"]
-    Path(path).write_bytes(printer.sheet(printer.key.variants[i]))
-    return i
+    printer: SheetPrinter = _worker["printer"]
+    return i, attach_sheet(Path(path), printer.sheet(printer.key.variants[i]), _worker["duplex"])
 
 
-def _print_all(key: Key, layout: Mapping[str, Any], paths: list[str], jobs: int | None) -> Iterator[int]:
-    """Indices of the sheets written to ``paths``, in order; large classes in worker processes.
+def attach_sheet(worksheet: Path, sheet: bytes, duplex: bool) -> int:
+    """Append the answer-sheet pages ``sheet`` to the PDF ``worksheet`` (rewritten in place, its form
+    fields and metadata kept); with ``duplex`` a blank page first when the worksheet has an odd page
+    count, so the sheet starts on a new sheet of paper (torn off and scanned on its own).
 
-    Each worker draws the static page once (~3 s), so a pool pays off from about 20 sheets."""
+    Returns the pages of the file now."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=str(worksheet))
+    own = len(writer.pages)
+    if duplex and own % 2 == 1:
+        box = writer.pages[-1].mediabox
+        writer.add_blank_page(width=float(box.width), height=float(box.height))
+    for page in PdfReader(io.BytesIO(sheet)).pages:
+        writer.add_page(page)
+    total = len(writer.pages)
+    tmp = worksheet.with_name(f".{worksheet.name}.tmp")
+    with open(tmp, "wb") as fh:
+        writer.write(fh)
+    tmp.replace(worksheet)
+    return total
+
+
+def _attach_all(
+    key: Key, layout: Mapping[str, Any], paths: list[str], duplex: bool, jobs: int | None
+) -> Iterator[tuple[int, int]]:
+    """(index, pages now) of each worksheet in ``paths``, in order; large classes in
+    worker processes. Each worker draws the static page once (~3 s), so a pool pays off from about 20."""
     import os
 
     workers = min(jobs or os.cpu_count() or 1, 8, max(1, len(paths) // 20))
     if workers <= 1:
-        _init(key, layout)
-        yield from (_print(j) for j in enumerate(paths))
+        _init(key, layout, duplex)
+        yield from (_attach(j) for j in enumerate(paths))
         return
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ctx.Pool(workers, initializer=_init, initargs=(key, layout)) as pool:
-        yield from pool.imap(_print, list(enumerate(paths)), chunksize=4)
+    with ctx.Pool(workers, initializer=_init, initargs=(key, layout, duplex)) as pool:
+        yield from pool.imap(_attach, list(enumerate(paths)), chunksize=4)
 
 
-def write_answer_sheets(
+def bookmark(variant: Variant) -> str:
+    """A student's entry in the print file's outline: 'K7M-2QX · Ada Lovelace · s1'."""
+    student = (variant.student.name, variant.student.id) if variant.student else ()
+    return " · ".join(s for s in (variant.variant, *student) if s)
+
+
+PRINT_FILE = "worksheets.pdf"
+
+
+def add_answer_sheets(
     key: Key,
     dest: Path,
     stems: list[str],
     *,
     paper: str = "a4",
     ids: list[str] | None = None,
+    duplex: bool = True,
     jobs: int | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> list[Path]:
-    """``answer-sheets/<stem>.pdf`` per variant, ``answer-sheets.pdf`` and ``answer-sheet-layout.json`` in ``dest``."""
-    from ..render.merge import PrintFile
+    """Append each student's answer sheet to ``dest/worksheets/<stem>.pdf``, join them again into
+    ``dest/worksheets.pdf`` and write ``dest/answer-sheet-layout.json`` saying where the sheet pages are.
+
+    In worksheets.pdf every student starts on a new sheet with ``duplex`` (as the worksheet writer
+    does), and so does each answer sheet, inside a student's file too.
+    """
+    from ..render.merge import METADATA_PACK, PrintFile
 
     layout = build_layout(key, paper, ids)
-    folder = dest / "answer-sheets"
-    folder.mkdir(parents=True, exist_ok=True)
-    print_file = PrintFile(dest / "answer-sheets.pdf", count=len(stems))
-    written: list[Path] = []
+    folder = dest / "worksheets"
     paths = [str(folder / f"{stem}.pdf") for stem in stems]
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        from ..errors import UserError
+
+        raise UserError(f"the answer sheets go into the worksheets, but {missing[0]} was not written; "
+                        "write the worksheets too")  # fmt: skip
+    n_sheet = len(layout["pages"])
+    print_file = PrintFile(dest / PRINT_FILE, count=len(stems), duplex=duplex)
+    offset = 0
     try:
-        for i in _print_all(key, layout, paths, jobs):
-            print_file.add(Path(paths[i]), key.variants[i].variant)
-            written.append(Path(paths[i]))
-            if progress:
-                progress(1)
-        print_file.close({"/Title": f"Answer sheets of {key.pack}"})
+        for i, total in _attach_all(key, layout, paths, duplex, jobs):
+            print_file.add(Path(paths[i]), bookmark(key.variants[i]))
+            first = total - n_sheet + 1
+            layout["sheets"][i].update({
+                "worksheet": f"worksheets/{stems[i]}.pdf",
+                "worksheet_pages": list(range(first, total + 1)),
+                "print_pages": list(range(offset + first, offset + total + 1)),
+            })  # fmt: skip
+            offset += total + (1 if duplex and total % 2 == 1 else 0)
+        print_file.close({"/Title": f"{key.title}: worksheets of {key.pack}",
+                          "/Subject": "Print file of all worksheets, each with its answer sheet",
+                          f"/{METADATA_PACK}": key.pack})  # fmt: skip
     except BaseException:
         print_file.abort()
         raise
+    layout["print_file"] = PRINT_FILE
     layout_path = dest / "answer-sheet-layout.json"
     layout_path.write_text(json.dumps(layout, ensure_ascii=False, indent=1), encoding="utf-8")
-    return [dest / "answer-sheets.pdf", layout_path, *written]
+    return [layout_path]

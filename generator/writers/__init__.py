@@ -48,7 +48,7 @@ _MODULES = (
     "worksheet",  # worksheets/<student>.pdf and the print file worksheets.pdf
     "marking_key",  # answer-key.pdf: final answers and accepted ranges of every variant
     "solution",  # solutions/<student>.pdf with --solutions
-    "answer_sheet",  # answer-sheets/<student>.pdf, answer-sheets.pdf and the layout JSON (--answer-sheet)
+    "answer_sheet",  # --answer-sheet: appended to each worksheet (after "worksheet"), and the layout JSON
 )
 
 

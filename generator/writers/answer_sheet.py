@@ -1,4 +1,8 @@
-"""Scannable answer sheets: answer-sheets/<student>.pdf, answer-sheets.pdf, answer-sheet-layout.json."""
+"""Scannable answer sheets: the last pages of each worksheet (and of worksheets.pdf), answer-sheet-layout.json.
+
+Runs after the worksheet writer: it appends each student's sheet to worksheets/<student>.pdf
+and joins the print file again (generator/sheet/render.py).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,12 @@ def _wanted(options: OutputOptions) -> bool:
 
 def write(key: Key, dest: Path, options: OutputOptions) -> list[Path]:
     from ..render.context import unique_stems
-    from ..sheet.render import write_answer_sheets
+    from ..sheet.render import add_answer_sheets
 
     ids = list(options.answer_sheet_ids) if options.answer_sheet_ids else None
-    return write_answer_sheets(key, dest, unique_stems(key.variants), paper=options.paper, ids=ids, jobs=options.jobs)
+    return add_answer_sheets(
+        key, dest, unique_stems(key.variants), paper=options.paper, ids=ids, duplex=options.duplex, jobs=options.jobs
+    )
 
 
 WRITER = PackWriter(name="answer-sheet", label="answer sheets", write=write, wanted=_wanted)

@@ -1,0 +1,147 @@
+"""`generate --answer-sheet` adds the answer sheet to each student's worksheet and to worksheets.pdf.
+
+The sheet's pages are the last pages of the student's fillable worksheet (form fields kept),
+start on a new sheet of paper (duplex: a blank page first after an odd page count), and the
+layout JSON says where they are, in each student's file and in the print file. The QR code
+read back from each of those pages names the pack, the student's variant and the sheet page.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from generator.pack import Student
+from generator.records import Key
+from generator.scan.locate import read_qr
+from generator.sheet.layout import build_layout, parse_qr_text
+from generator.spec import load_builtin
+from generator.workflow import PackOptions, generate_pack
+from generator.writers import OutputOptions
+
+pytestmark = pytest.mark.pdf
+ROSTER = [Student("s1", "Ann Lee"), Student("s2", "Bo Chen"), Student("s3", "Cy Diaz")]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Key, Path]:
+    """A standard pack (3 worksheet pages) of three students with answer sheets, printed duplex."""
+    root = tmp_path_factory.mktemp("pack")
+    options = PackOptions(
+        pack="sheets", seed="in-worksheet", keys_dir=root / "keys", out_dir=root / "out",
+        output=OutputOptions(answer_sheet=True, jobs=1),
+    )  # fmt: skip
+    pack = generate_pack(load_builtin("profile", "standard"), options, students=ROSTER)
+    return pack.key, root / "out" / "sheets"
+
+
+def qr_of(pdf: Path, page: int) -> tuple[str, str, int] | None:
+    """(pack, variant, sheet page) of the QR code printed on ``page`` (1-based) of ``pdf``."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        img = np.array(doc[page - 1].render(scale=150 / 72, grayscale=True).to_numpy())
+    finally:
+        doc.close()
+    found = read_qr(img)
+    return None if found is None else parse_qr_text(found[0])
+
+
+def test_each_worksheet_ends_with_its_answer_sheet(made: tuple[Key, Path]) -> None:
+    from pypdf import PdfReader
+
+    key, out = made
+    layout = json.loads((out / "answer-sheet-layout.json").read_text(encoding="utf-8"))
+    assert (layout["format"], layout["version"]) == ("backprop-exam/answer-sheet-layout", 1)
+    assert not (out / "answer-sheets.pdf").exists()
+    assert not (out / "answer-sheets").exists()
+    sheet_pages = [p["page"] for p in layout["pages"]]
+    for v, sheet in zip(key.variants, layout["sheets"], strict=True):
+        assert sheet["variant"] == v.variant
+        path = out / sheet["worksheet"]
+        reader = PdfReader(path)
+        n = len(reader.pages)
+        assert sheet["worksheet_pages"] == list(range(n - len(sheet_pages) + 1, n + 1))  # the last pages
+        assert sheet["worksheet_pages"][0] % 2 == 1  # the front of a new sheet of paper
+        for at, page in zip(sheet["worksheet_pages"], sheet_pages, strict=True):
+            assert qr_of(path, at) == ("sheets", v.variant, page)
+        assert qr_of(path, 1) is None  # the worksheet itself carries no sheet code
+        fields = set(reader.get_fields() or {})
+        assert {a.id for a in v.problems[0].answers} <= fields  # still fillable
+        assert reader.metadata is not None
+        assert reader.metadata["/BackpropExamVariant"] == v.variant
+
+
+def test_the_print_file_holds_every_sheet_where_the_layout_says(made: tuple[Key, Path]) -> None:
+    from pypdf import PdfReader
+
+    key, out = made
+    layout = json.loads((out / "answer-sheet-layout.json").read_text(encoding="utf-8"))
+    assert layout["print_file"] == "worksheets.pdf"
+    print_file = out / "worksheets.pdf"
+    total = len(PdfReader(print_file).pages)
+    student_pages = [len(PdfReader(out / s["worksheet"]).pages) for s in layout["sheets"]]
+    padded = [n + n % 2 for n in student_pages[:-1]] + student_pages[-1:]  # duplex: each student on a new sheet
+    assert total == sum(padded)
+    start = 0
+    for v, sheet, n in zip(key.variants, layout["sheets"], padded, strict=True):
+        assert sheet["print_pages"] == [start + p for p in sheet["worksheet_pages"]]
+        for at, page in zip(sheet["print_pages"], [p["page"] for p in layout["pages"]], strict=True):
+            assert qr_of(print_file, at) == ("sheets", v.variant, page)
+        start += n
+    geometry = {k: v for k, v in layout.items() if k != "print_file"}
+    geometry["sheets"] = [
+        {k: v for k, v in s.items() if k not in ("worksheet", "worksheet_pages", "print_pages")}
+        for s in layout["sheets"]
+    ]
+    assert geometry == build_layout(key)  # the geometry the sheets were drawn from, unchanged
+
+
+def test_the_whole_print_file_scans(made: tuple[Key, Path], tmp_path: Path) -> None:
+    """Scanning every page of worksheets.pdf: the sheets are found by their QR code, the worksheet
+    pages are reported as pages without one and skipped."""
+    import csv
+
+    from generator.answer_key import write_key
+    from generator.cli import cli
+
+    key, out = made
+    key_path = tmp_path / "sheets.json"
+    write_key(key, key_path)
+    res = CliRunner().invoke(cli, ["scan", str(key_path), str(out / "worksheets.pdf"), "--out", str(tmp_path / "s"),
+                                   "--layout", str(out / "answer-sheet-layout.json"), "--jobs", "1"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "s" / "submissions.csv").read_text(encoding="utf-8"))))
+    assert [r["student_id"] for r in rows] == ["s1", "s2", "s3"]
+    issues = list(csv.DictReader(io.StringIO((tmp_path / "s" / "scan-issues.csv").read_text(encoding="utf-8"))))
+    layout = json.loads((out / "answer-sheet-layout.json").read_text(encoding="utf-8"))
+    on_sheets = {p for s in layout["sheets"] for p in s["print_pages"]}
+    assert {i["kind"] for i in issues} <= {"unidentified"}
+    assert not {int(i["page"]) for i in issues} & on_sheets
+
+
+def test_a_sheet_starts_on_a_new_sheet_of_paper_only_when_duplex(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    from generator.sheet.render import attach_sheet
+
+    def pdf(pages: int) -> bytes:
+        w = PdfWriter()
+        for _ in range(pages):
+            w.add_blank_page(width=595, height=842)
+        buf = io.BytesIO()
+        w.write(buf)
+        return buf.getvalue()
+
+    sheet = pdf(2)
+    for own, duplex, want in ((3, True, 6), (3, False, 5), (2, True, 4), (1, True, 4)):
+        ws = tmp_path / f"w{own}{duplex}.pdf"
+        ws.write_bytes(pdf(own))
+        assert attach_sheet(ws, sheet, duplex) == want
+        assert len(PdfReader(ws).pages) == want
