@@ -74,7 +74,8 @@ def pack(kind: str, name: str, tmp: Path) -> Key:
 
 CASES = [
     ("profile", "easy"), ("profile", "standard"), ("profile", "hard"), ("profile", "deep"),
-    ("profile", "multiclass"), ("preset", "ref-2-2-1-shared"), ("preset", "ref-2-1-1-sse"), ("spec", "4-4-4-4-3"),
+    ("profile", "multiclass"), ("preset", "ref-2-2-1-shared"), ("preset", "ref-2-1-1-sse"),
+    ("preset", "ref-2-2-1-nobias"), ("preset", "ref-2-2-2-shared"), ("spec", "4-4-4-4-3"),
 ]  # fmt: skip
 
 
@@ -91,6 +92,8 @@ def test_pages_are_used_and_every_box_has_room(kind: str, name: str, paper: str,
     assert len(tabs) == len(ids)
     # the given values start on page 1 (the 4-4-4-4-3's went to page 2 and left page 1 half empty)
     assert any(w.text == "Given" and w.page == 1 for w in found)
+    assert any(w.page == pages for w in tabs)  # no last page holding only "End of worksheet"
+    assert any(w.text == "End" and w.page == pages for w in found)
     for page in range(1, pages + 1):
         on = [w for w in found if w.page == page and w.y1 < footer]
         lowest = max(w.y1 for w in on)

@@ -325,7 +325,7 @@ _H_GIVEN_END = 3.0
 _H_SECTION = 13.3  # a section's heading and intro
 _H_ROW = 16.6  # a row of questions without room: head, box, paddings
 _H_ROW_TALL = 2.4  # extra for a row whose head holds a fraction
-_H_END = 10.0
+_H_END = 8.0  # a reserve on the last page ("End of worksheet" itself sits in the page foot)
 
 
 @dataclass
