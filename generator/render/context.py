@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..graph import weight_id
+from ..mathtext import to_text
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
 from ..records import GivenValue, Key, Update, Variant, WorkedAnswer, WorkedProblem
@@ -330,10 +331,16 @@ def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper
     return room
 
 
+LONG_LINE = 70  # characters of a worked line that may not fit beside the step id (9.5 pt, ~146 mm)
+
+
 def _step(step: Step) -> dict[str, Any]:
     """A worked step as the key prints it: the record's terms, formatted, nothing parsed."""
     lines = [list(step.formula)] + ([list(step.numbers)] if step.numbers else [])
     return {
+        # a line longer than the text width breaks at an equals sign (each "= term" an inline block);
+        # only those lines get the blocks: they cost layout time
+        "long": [len(to_text(" = ".join(line))) > LONG_LINE for line in lines],
         "id": step.id,
         "asked": step.asked,
         "lhs": step.lhs,
