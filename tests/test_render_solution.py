@@ -117,3 +117,18 @@ def test_a_line_too_long_for_the_page_breaks_at_an_equals_sign() -> None:
     assert len(parts) == 3
     assert all(p.startswith("= ") for p in parts)
     assert "0.3100" in parts[-1]
+
+
+def test_a_case_distinction_keeps_its_numbers_on_their_own_line() -> None:
+    """ReLU′(z) = 1 if z > 0, else 0 beside '= 1, since z is 0.41 > 0' read 'else 0 = 1'."""
+    key = pack("profile", "deep")  # ReLU in the second hidden layer
+    html = render_template("answer-key.html.j2", **key_context(key, key.variants[0]))
+    relu = re.findall(r'<div class="sid">dact_h2_\d.*?</p>', html, re.S)
+    assert relu
+    for step in relu:
+        assert " if " in step
+        segs = re.findall(r'<span class="seg([^"]*)">', step)
+        assert segs == ["", " own-line"]
+    tanh = re.findall(r'<div class="sid">dact_h1_\d.*?</p>', html, re.S)
+    assert tanh
+    assert all("own-line" not in step for step in tanh)
