@@ -80,7 +80,7 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 @click.option(
     "--roster", type=click.Path(dir_okay=False), help="CSV with a student_id (or id) column and optional name."
 )
-@click.option("--profile", "-p", help="Built-in profile: easy, standard, hard, deep [standard].")
+@click.option("--profile", "-p", help="Built-in profile: easy, standard, hard, deep, multiclass [standard].")
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False), help="Teacher's TOML spec file.")
 @click.option("--preset", help="Built-in fixed network (see 'backprop-exam presets').")
 @click.option("--pack", default="demo", show_default=True, help="Pack name: answer_keys/<pack>.json, output/<pack>/.")

@@ -66,7 +66,7 @@ def grade(
     \b
     Examples:
       backprop-exam grade answer_keys/midterm.json responses.csv --out grades/midterm
-      backprop-exam grade answer_keys/midterm.json scans/ --out grades/midterm --ecf-credit 0.5 --force
+      backprop-exam grade answer_keys/midterm.json filled-pdfs/ --out grades/midterm --ecf-credit 0.5 --force
       backprop-exam grade answer_keys/midterm.json quiz-responses.xlsx --gradebook moodle --out grades/quiz
     """
     from .run import grade_files

@@ -1,0 +1,84 @@
+"""What a teacher met trying the tool from a fresh clone (the `tester` walkthrough): each a one-line fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.answer_key import write_key
+from generator.cli import cli
+from generator.pack import Student, build_pack
+from generator.spec import load_builtin, profiles
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    key = build_pack(load_builtin("profile", "easy"), pack="quiz", students=[Student("s1", "Ann")], seed="walk")
+    path = tmp_path / "answer_keys" / "quiz.json"
+    write_key(key, path)
+    return path
+
+
+def test_generate_help_names_every_profile(run: CliRunner) -> None:
+    text = " ".join(run.invoke(cli, ["generate", "--help"], terminal_width=200).output.split())
+    assert set(profiles()) == {"easy", "standard", "hard", "deep", "multiclass"}  # the registry, read from disk
+    for name in profiles():
+        assert name in text.split("-p, --profile", 1)[1].split("--spec FILE", 1)[0], name
+
+
+@pytest.mark.parametrize("given", [["nosuch-folder"], ["empty"], ["notes.txt"], ["nosuch.pdf", "empty"]])
+def test_scan_with_nothing_to_read_is_one_line_and_writes_nothing(
+    run: CliRunner, tmp_path: Path, key_file: Path, given: list[str]
+) -> None:
+    from generator.answer_key import read_key
+    from generator.sheet.layout import build_layout
+
+    layout = tmp_path / "output" / "quiz" / "answer-sheet-layout.json"
+    layout.parent.mkdir(parents=True)
+    layout.write_text(json.dumps(build_layout(read_key(key_file))), encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("not a scan", encoding="utf-8")
+    res = run.invoke(cli, ["scan", "answer_keys/quiz.json", *given, "--out", "scanned"])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: nothing to scan: "), res.output
+    for g in given:
+        assert g in lines[0]
+    assert not (tmp_path / "scanned").exists()
+
+
+@pytest.mark.parametrize("name", ["page1.png", "sheet.JPG", "stack.tiff"])
+def test_grading_a_scanned_image_points_to_scan(run: CliRunner, tmp_path: Path, key_file: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"\x89PNG\r\n\x1a\n")
+    res = run.invoke(cli, ["grade", str(key_file), name, "--out", "graded", "--no-pdf"])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and "backprop-exam scan" in lines[0], res.output
+    assert not (tmp_path / "graded").exists()
+
+
+def test_grading_a_pdf_without_form_fields_points_to_scan(run: CliRunner, tmp_path: Path, key_file: Path) -> None:
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(595, 842)
+    with open(tmp_path / "scanned.pdf", "wb") as fh:
+        w.write(fh)
+    res = run.invoke(cli, ["grade", str(key_file), "scanned.pdf", "--out", "graded", "--no-pdf"])
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "no form fields" in lines[0] and "backprop-exam scan" in lines[0], res.output
+
+
+def test_grade_help_does_not_suggest_grading_raw_scans(run: CliRunner) -> None:
+    text = run.invoke(cli, ["grade", "--help"]).output
+    assert " scans/ " not in text
