@@ -50,7 +50,8 @@ def test_scan_with_nothing_to_read_is_one_line_and_writes_nothing(
     res = run.invoke(cli, ["scan", "answer_keys/quiz.json", *given, "--out", "scanned"])
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: nothing to scan: "), res.output
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("Error: nothing to scan: ")
     for g in given:
         assert g in lines[0]
     assert not (tmp_path / "scanned").exists()
@@ -62,7 +63,9 @@ def test_grading_a_scanned_image_points_to_scan(run: CliRunner, tmp_path: Path, 
     res = run.invoke(cli, ["grade", str(key_file), name, "--out", "graded", "--no-pdf"])
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and name in lines[0] and "backprop-exam scan" in lines[0], res.output
+    assert len(lines) == 1, res.output
+    assert name in lines[0]
+    assert "backprop-exam scan" in lines[0]
     assert not (tmp_path / "graded").exists()
 
 
@@ -76,7 +79,9 @@ def test_grading_a_pdf_without_form_fields_points_to_scan(run: CliRunner, tmp_pa
     res = run.invoke(cli, ["grade", str(key_file), "scanned.pdf", "--out", "graded", "--no-pdf"])
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and "no form fields" in lines[0] and "backprop-exam scan" in lines[0], res.output
+    assert len(lines) == 1, res.output
+    assert "no form fields" in lines[0]
+    assert "backprop-exam scan" in lines[0]
 
 
 def test_grade_help_does_not_suggest_grading_raw_scans(run: CliRunner) -> None:
