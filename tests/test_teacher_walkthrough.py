@@ -87,3 +87,20 @@ def test_grading_a_pdf_without_form_fields_points_to_scan(run: CliRunner, tmp_pa
 def test_grade_help_does_not_suggest_grading_raw_scans(run: CliRunner) -> None:
     text = run.invoke(cli, ["grade", "--help"]).output
     assert " scans/ " not in text
+
+
+@pytest.mark.parametrize("comma", [False, True])
+def test_the_answer_sheet_separates_decimals_as_the_pack_prints_numbers(comma: bool) -> None:
+    import msgspec
+
+    from generator.records import PrintSettings
+    from generator.render.templating import render_template
+    from generator.sheet.layout import build_layout
+    from generator.sheet.render import sheet_context
+
+    key = build_pack(load_builtin("profile", "standard"), pack="quiz", students=[Student("s1", "Ann")], seed="walk")
+    key = msgspec.structs.replace(key, printing=PrintSettings(decimal_comma=comma))
+    layout = build_layout(key)
+    html = render_template("answer-sheet.html.j2", part="static", **sheet_context(key, layout, key.variants[0]))
+    answers = sum(len(p["answers"]) for p in layout["pages"])
+    assert html.count('class="comma-tail"') == (answers if comma else 0)  # a 0,5450 class sees commas
