@@ -157,3 +157,27 @@ def test_a_long_variant_reads_down_within_page_sized_slabs() -> None:
         down = [r[c]["id"] for slab in t["slabs"] for c in range(t["per_row"]) for r in slab if c < len(r)]
         assert down == ids
         assert all(len(slab) <= SLAB_ROWS[paper] for slab in t["slabs"])
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_long_variant_starts_under_the_document_head(paper: str, tmp_path: Path) -> None:
+    """4-4-4-4-3: page 1 held only the head (the first slab, kept whole, did not fit under it)."""
+    from generator.spec import load_spec_file
+
+    spec = tmp_path / "big.toml"
+    spec.write_text('[network]\nlayers = [4, 4, 4, 4, 3]\nactivation = "sigmoid"\nbias = "per_neuron"\n')
+    key = build_pack(load_spec_file(spec), pack="big-a4", count=1, seed="bignet-seed-x7")
+    path = render(key, tmp_path, paper)
+    reader = pypdf.PdfReader(path)
+    answers = key.variants[0].problems[0].answers
+    first = reader.pages[0].extract_text().replace("−", "-")
+    for a in answers[:30]:  # page 1 holds answers, not only the head
+        assert a.rounded in first, a.id
+    width = float(reader.pages[0].mediabox.width)
+    height = float(reader.pages[0].mediabox.height)
+    for x0, y0, x1, y1, word, _page in words(path):
+        assert x0 >= 16 * MM - 1, (word, x0 / MM)
+        assert x1 <= width - 16 * MM + 1, (word, (width - x1) / MM)
+        assert y1 <= height - 16 * MM + 1, (word, (height - y1) / MM)
+        assert y0 >= 10 * MM, (word, y0 / MM)  # the running header sits in the top margin

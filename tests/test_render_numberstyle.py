@@ -71,6 +71,13 @@ def test_kept_strings_keep_their_points(kept: str, value: str) -> None:
     assert out == f"<p>{kept} · {value.replace('.', ',')}</p><span>{kept}</span>"
 
 
+def test_function_arguments_are_separated_by_semicolons() -> None:
+    assert decimal_comma("<p>max(0, <i>z</i>) = max(0, 0.6900)</p>") == "<p>max(0; <i>z</i>) = max(0; 0,6900)</p>"
+    assert decimal_comma("<p>max(0, 𝘻<sub>h1</sub>)</p>") == "<p>max(0; 𝘻<sub>h1</sub>)</p>"
+    assert decimal_comma("<p>max(0.01·(−0.5), −0.5)</p>") == "<p>max(0,01·(−0,5); −0,5)</p>"
+    assert decimal_comma("<p>steps 1, 2 and 3, e.g. (1, 2)</p>") == "<p>steps 1, 2 and 3, e.g. (1, 2)</p>"
+
+
 def test_words_ids_versions_and_names_are_left_alone() -> None:
     html = "<p>v1.2.3, e.g. 3. and grad_w_h1.o1, 2-2-1, 2026-12-01T03:50:12, O&#39;Neil 1.5</p>"
     assert decimal_comma(html, keep=["O'Neil 1.5"]) == html
@@ -263,6 +270,14 @@ def test_tagged_worksheets_and_solutions(tmp_path: Path) -> None:
     run("key", str(tmp_path / "keys" / "t.json"), "--untagged", "--solutions", "--out", str(tmp_path / "plain"))
     (plain,) = (tmp_path / "plain").glob("*.pdf")
     assert not tagged(plain)
+    # the students' feedback and the report of a tagged pack are tagged too
+    (v,) = key.variants
+    sub = tmp_path / "one.csv"
+    sub.write_text(f"variant,{v.problems[0].answers[0].id}\n{v.variant},0.5\n", encoding="utf-8")
+    run("grade", str(tmp_path / "keys" / "t.json"), str(sub), "--out", str(tmp_path / "g"), "--jobs", "1")
+    (feedback,) = (tmp_path / "g" / "feedback").glob("*.pdf")
+    assert tagged(feedback)
+    assert tagged(tmp_path / "g" / "report.pdf")
 
 
 # ---- the grader's PDFs warn about names no font can draw, as generate does ----
@@ -317,3 +332,20 @@ def test_a_tagged_print_file_joins_the_structure_of_its_parts(tmp_path: Path) ->
         assert all(e.raw_get("/Pg").idnum == page.indirect_reference.idnum for e in elements if "/Pg" in e)
     text = "".join(p.extract_text() for p in reader.pages)
     assert all(v.variant in text for v in key.variants)
+
+
+# ---- [print] in a spec ----
+
+
+def test_a_spec_print_table_reaches_the_key_and_the_command_line_overrides_it(tmp_path: Path) -> None:
+    spec = tmp_path / "exam.toml"
+    spec.write_text("[network]\nlayers = [2, 1, 1]\n\n[print]\ndecimal_comma = true\ntagged = true\n", encoding="utf-8")
+    common = ("--spec", str(spec), "--count", "1", "--no-pdf", "--keys", str(tmp_path), "--out", str(tmp_path))
+    run("generate", *common, "--pack", "a")
+    assert read_key(tmp_path / "a.json").printing == PrintSettings(decimal_comma=True, tagged=True)
+    run("generate", *common, "--pack", "b", "--decimal-point", "--untagged")
+    assert read_key(tmp_path / "b.json").printing == PrintSettings()
+    spec.write_text("[network]\nlayers = [2, 1, 1]\n\n[print]\ndecimal_coma = true\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["generate", *common, "--pack", "c"])
+    assert res.exit_code == 2
+    assert "unknown key 'decimal_coma' in [print]; did you mean 'decimal_comma'?" in res.output

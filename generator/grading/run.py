@@ -144,23 +144,25 @@ def write_outputs(
     run.files = [out / n for n in names]
 
 
-def _html_pdf(template: str, ctx: dict[str, Any], keep: Sequence[str] | None = None) -> bytes:
+def _html_pdf(template: str, ctx: dict[str, Any], keep: Sequence[str] | None = None, tagged: bool = False) -> bytes:
     from ..render.numberstyle import decimal_comma
     from ..render.pdf import html_to_pdf
     from ..render.templating import render_template
 
     html = render_template(template, **ctx)
-    return html_to_pdf(html if keep is None else decimal_comma(html, keep), forms=False)
+    return html_to_pdf(html if keep is None else decimal_comma(html, keep), forms=False, tagged=tagged)
 
 
-def feedback_pdf(ctx: dict[str, Any], keep: Sequence[str] | None = None) -> bytes:
+def feedback_pdf(ctx: dict[str, Any], keep: Sequence[str] | None = None, tagged: bool = False) -> bytes:
     """One student's feedback PDF; with ``keep`` (not None) every number has a decimal comma, but
-    not the ``keep`` strings (names, ids, what the student typed: render/numberstyle.py)."""
-    return _html_pdf("grading/feedback.html.j2", ctx, keep)
+    not the ``keep`` strings (names, ids, what the student typed: render/numberstyle.py);
+    ``tagged``: tagged PDF/UA-1, as the pack's worksheets (the key's ``print``)."""
+    return _html_pdf("grading/feedback.html.j2", ctx, keep, tagged)
 
 
 def report_pdf(grading: Grading) -> bytes:
-    return _html_pdf("grading/report.html.j2", report_context(grading), _report_keep(grading))
+    ctx = report_context(grading)
+    return _html_pdf("grading/report.html.j2", ctx, _report_keep(grading), grading.key.printing.tagged)
 
 
 def _feedback_keep(grading: Grading, g: Graded) -> tuple[str, ...] | None:
@@ -200,17 +202,18 @@ def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, pr
     names = _unique_names(grading)
     contexts = [feedback_context(g, grading.key, grading.ecf_credit) for g in grading.graded]
     keeps = [_feedback_keep(grading, g) for g in grading.graded]
+    tagged = [grading.key.printing.tagged] * len(contexts)
     # A worker pays about a second to start WeasyPrint; without --jobs, use one per 8 PDFs at most.
     workers = min(jobs, len(contexts)) if jobs else min(os.cpu_count() or 1, len(contexts) // 8)
     if workers <= 1:
-        _write_all(dest, names, map(feedback_pdf, contexts, keeps), progress)
+        _write_all(dest, names, map(feedback_pdf, contexts, keeps, tagged), progress)
         return
     from ..processes import worker_started
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
     try:
         chunk = max(1, min(16, len(contexts) // (4 * workers)))
-        _write_all(dest, names, pool.map(feedback_pdf, contexts, keeps, chunksize=chunk), progress)
+        _write_all(dest, names, pool.map(feedback_pdf, contexts, keeps, tagged, chunksize=chunk), progress)
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: drop the queued PDFs, end the workers
         pool.shutdown(wait=True, cancel_futures=True)
         raise

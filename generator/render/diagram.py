@@ -10,6 +10,7 @@ attached to its own line rather than beside a crossing. The given-values table o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -22,9 +23,11 @@ from ..network import bias_name, neuron_name
 from ..numbers import fmt_given, minus
 from ..records import GivenValue, NetworkRecord, WorkedProblem
 
-MAX_WIDTH = 480.0  # fits the text column of A4 and letter with 16 mm margins
+MAX_WIDTH = 500.0  # fits the text column of A4 (504 pt) and letter with 16 mm margins
 R = 12.5  # node radius
 EDGE_FONT = 7.5
+CROSSING_MARGIN = 1.2  # no edge crossing within this distance of a label's box
+NODE_GAP = 1.2  # nor a node's circle
 NODE_FONT = 10.5
 TEXT_FONT = 8.0
 
@@ -66,6 +69,11 @@ class Rect:
 
     def overlaps(self, o: Rect, gap: float = 1.0) -> bool:
         """Separating-axis test on the four edge directions of the two rectangles."""
+        reach = math.hypot(self.hw, self.hh) + math.hypot(o.hw, o.hh) + gap
+        if abs(self.cx - o.cx) > reach or abs(self.cy - o.cy) > reach:
+            return False
+        if not self.angle and not o.angle:
+            return abs(self.cx - o.cx) < self.hw + o.hw + gap and abs(self.cy - o.cy) < self.hh + o.hh + gap
         a, b = self.grown(gap / 2).corners(), o.grown(gap / 2).corners()
         for ax, ay in (*self.axes(), *o.axes()):
             pa = [x * ax + y * ay for x, y in a]
@@ -74,8 +82,20 @@ class Rect:
                 return False
         return True
 
+    def distance(self, p: tuple[float, float]) -> float:
+        """How far the point ``p`` is from the rectangle (0 inside)."""
+        (ux, uy), (vx, vy) = self.axes()
+        dx, dy = p[0] - self.cx, p[1] - self.cy
+        a, b = abs(dx * ux + dy * uy) - self.hw, abs(dx * vx + dy * vy) - self.hh
+        return math.hypot(max(a, 0.0), max(b, 0.0))
+
     def hit_by(self, p: tuple[float, float], q: tuple[float, float]) -> bool:
         """Does segment pq pass through the rectangle? (Liang-Barsky in the rectangle's frame.)"""
+        reach = self.hw + self.hh
+        if min(p[0], q[0]) > self.cx + reach or max(p[0], q[0]) < self.cx - reach:
+            return False
+        if min(p[1], q[1]) > self.cy + reach or max(p[1], q[1]) < self.cy - reach:
+            return False
         (ux, uy), (vx, vy) = self.axes()
 
         def local(pt: tuple[float, float]) -> tuple[float, float]:
@@ -100,7 +120,10 @@ class Rect:
         return True
 
 
-_FRACTIONS = tuple(sorted((0.12 + 0.02 * i for i in range(39)), key=lambda t: abs(t - 0.5)))
+# Spots along an edge (fractions of the way from its source) tried for its weight label; the
+# fine steps only where the coarse ones leave an edge no clear spot (near a node, between crossings).
+_FRACTIONS = tuple(sorted((0.04 + 0.02 * i for i in range(47)), key=lambda t: abs(t - 0.5)))
+_FINE = tuple(sorted((0.05 + 0.02 * i for i in range(46)), key=lambda t: abs(t - 0.5)))
 
 
 @dataclass
@@ -126,40 +149,149 @@ def _crossing(a: _Edge, b: _Edge) -> tuple[float, float] | None:
     return None
 
 
-def _place(edges: list[_Edge], obstacles: list[Rect]) -> list[tuple[_Edge, Rect]]:
-    """Greedy: each label takes the cheapest spot on its own edge (see the module docstring)."""
-    placed: list[tuple[_Edge, Rect]] = []
-    taken = [(o, math.hypot(o.hw, o.hh)) for o in obstacles]
+def _crossings(edges: list[_Edge]) -> list[tuple[float, float]]:
+    """Every point where two edges cross."""
+    return [c for i, e in enumerate(edges) for o in edges[i + 1 :] if (c := _crossing(e, o)) is not None]
+
+
+def _covers(r: Rect, points: list[tuple[float, float]], margin: float = CROSSING_MARGIN) -> int:
+    """How many of ``points`` lie inside ``r`` grown by ``margin``."""
+    (ux, uy), (vx, vy) = r.axes()
+    n = 0
+    for px, py in points:
+        dx, dy = px - r.cx, py - r.cy
+        if abs(dx * ux + dy * uy) <= r.hw + margin and abs(dx * vx + dy * vy) <= r.hh + margin:
+            n += 1
+    return n
+
+
+def _touches(r: Rect, nodes: list[tuple[float, float]]) -> int:
+    """How many node circles ``r`` touches (or comes within NODE_GAP of)."""
+    return sum(1 for x, y in nodes if abs(x - r.cx) < R + r.hw + r.hh + NODE_GAP and r.distance((x, y)) < R + NODE_GAP)
+
+
+def _place(
+    edges: list[_Edge], obstacles: list[Rect], crossings: list[tuple[float, float]], nodes: list[tuple[float, float]]
+) -> tuple[list[tuple[_Edge, Rect]], bool]:
+    """Each label takes a spot on its own edge (see the module docstring).
+
+    First every edge's candidate spots: those that cover no crossing, touch no node and no fixed
+    label, each with its cost (edges under it, distance from crossings and from the preferred
+    spot). Then the edges with the fewest candidates choose first, each its cheapest spot clear
+    of the labels placed so far; an edge left without one may move one label in its way to
+    another of that label's spots. Only when that fails too does a label clash (the caller
+    then tries a taller layout): the flag returned says whether every label is clear.
+    """
     crossings_of = {id(e): [c for o in edges if o is not e and (c := _crossing(e, o)) is not None] for e in edges}
+    options: dict[int, list[tuple[float, Rect]]] = {}
+    fallback: dict[int, tuple[float, Rect]] = {}
     for e in edges:
-        hw, hh = (text_width(e.text, EDGE_FONT) + 3.0) / 2, (EDGE_FONT + 2.2) / 2
+        hw, hh = (text_width(e.text, EDGE_FONT) + 2.4) / 2, (EDGE_FONT + 2.2) / 2
         radius = math.hypot(hw, hh)
         angle = math.atan2(e.q[1] - e.p[1], e.q[0] - e.p[0]) if e.rotate else 0.0
         x_lo, x_hi = min(e.p[0], e.q[0]) - radius - 3, max(e.p[0], e.q[0]) + radius + 3
         near_edges = [o for o in edges if o is not e and o.p[0] <= x_hi and o.q[0] >= x_lo]
-        near_taken = [(o, r) for o, r in taken if x_lo - r <= o.cx <= x_hi + r]
-        best: tuple[float, Rect] | None = None
-        for t in _FRACTIONS:
+        near_fixed = [o for o in obstacles if x_lo - o.hw - o.hh <= o.cx <= x_hi + o.hw + o.hh]
+        near_cross = [c for c in crossings if x_lo <= c[0] <= x_hi]
+        spots: list[tuple[float, Rect]] = []
+        for t in _FRACTIONS + _FINE:
+            if t == _FINE[0] and spots:
+                break
             cx, cy = e.p[0] + t * (e.q[0] - e.p[0]), e.p[1] + t * (e.q[1] - e.p[1])
             r = Rect(cx, cy, hw, hh, angle)
-            clash = sum(
-                1
-                for o, ro in near_taken
-                if abs(o.cx - cx) < radius + ro + 1 and abs(o.cy - cy) < radius + ro + 1 and r.overlaps(o)
-            )
-            if best is not None and 1000.0 * clash >= best[0]:
+            # a label on a crossing hides where the two lines go: as bad as a clash
+            bad = _touches(r, nodes) + _covers(r, near_cross) + sum(1 for o in near_fixed if r.overlaps(o))
+            if bad:
+                cost = 1000.0 * bad + 25.0 * abs(t - e.pref)
+                if id(e) not in fallback or cost < fallback[id(e)][0]:
+                    fallback[id(e)] = (cost, r)
                 continue
             halo = r.grown(2.0)
-            crossings = sum(1 for o in near_edges if halo.hit_by(o.p, o.q))
-            # a label right at a crossing could belong to either line: keep clear of crossings
+            through = sum(1 for o in near_edges if halo.hit_by(o.p, o.q))
             near = sum(max(0.0, 26.0 - math.hypot(cx - px, cy - py)) for px, py in crossings_of[id(e)])
-            cost = 1000.0 * clash + 6.0 * crossings + 0.4 * near + 25.0 * abs(t - e.pref)
+            spots.append((6.0 * through + 0.4 * near + 25.0 * abs(t - e.pref), r))
+        spots.sort(key=lambda s: s[0])
+        options[id(e)] = spots
+
+    chosen: dict[int, Rect] = {}
+    clear = True
+
+    def free(r: Rect, skip: int = -1) -> bool:
+        return not any(k != skip and r.overlaps(o) for k, o in chosen.items())
+
+    for e in sorted(edges, key=lambda e: len(options[id(e)])):
+        spot = next((r for _, r in options[id(e)] if free(r)), None)
+        if spot is None:
+            spot = _make_room(e, options, chosen, free)
+        if spot is None:  # nothing clear: the least bad spot, and the caller tries a taller layout
+            clear = False
+            cands = [(1000.0 * sum(1 for o in chosen.values() if r.overlaps(o)) + c, r) for c, r in options[id(e)]]
+            spot = min([*cands, *([fallback[id(e)]] if id(e) in fallback else [])], key=lambda s: s[0])[1]
+        chosen[id(e)] = spot
+    return [(e, chosen[id(e)]) for e in edges], clear
+
+
+def _make_room(
+    e: _Edge, options: dict[int, list[tuple[float, Rect]]], chosen: dict[int, Rect], free: Callable[..., bool]
+) -> Rect | None:
+    """A spot of ``e`` that one placed label blocks, after moving that label to another of its spots."""
+    for _, r in options[id(e)]:
+        blockers = [k for k, o in chosen.items() if r.overlaps(o)]
+        if len(blockers) != 1:
+            continue
+        k = blockers[0]
+        for _, alt in options.get(k, []):
+            if not alt.overlaps(r) and free(alt, skip=k):
+                chosen[k] = alt
+                return r
+    return None
+
+
+def _backed(r: Rect, text: str) -> str:
+    """A label: its text on a white box (rotated with the label)."""
+    rot = f' transform="rotate({math.degrees(r.angle):.1f} {r.cx:.1f} {r.cy:.1f})"' if r.angle else ""
+    return (
+        f"<g{rot}>"
+        f'<rect x="{r.cx - r.hw:.1f}" y="{r.cy - r.hh:.1f}" width="{2 * r.hw:.1f}" height="{2 * r.hh:.1f}" '
+        f'fill="#fff" stroke="#bbb" stroke-width="0.4" rx="1.5"/>{text}</g>'
+    )
+
+
+# Where a bias label may go, nearest its neuron first: (dx, gap above/below the circle).
+_BIAS_SPOTS = sorted(
+    ((dx, k) for dx in range(-18, 19, 3) for k in (1.5, 3.5, 6.0)), key=lambda s: abs(s[0]) * 0.3 + s[1]
+)
+
+
+def _bias_spot(
+    x: float,
+    y: float,
+    w: float,
+    obstacles: list[Rect],
+    nodes: list[tuple[float, float]],
+    edges: list[_Edge],
+    crossings: list[tuple[float, float]],
+) -> tuple[Rect, bool]:
+    """The box of a neuron's bias label: above the circle (else below), covering no crossing,
+    touching no node or other label, over as few edges as it can. Returns the box and whether
+    it is clear."""
+    hw, hh = (w + 3.0) / 2, 5.5
+    best: tuple[float, Rect] | None = None
+    for side in (-1, 1):
+        for dx, k in _BIAS_SPOTS:
+            cy = y + side * (R + k + hh)
+            r = Rect(x + dx, cy, hw, hh)
+            bad = _covers(r, crossings) + _touches(r, nodes) + sum(1 for o in obstacles if r.overlaps(o, gap=1.0))
+            if bad and best is not None and best[0] < 1000.0:
+                continue
+            through = sum(1 for e in edges if r.hit_by(e.p, e.q))
+            cost = 1000.0 * bad + 4.0 * through + 0.3 * abs(dx) + k + (6.0 if side > 0 else 0.0)
             if best is None or cost < best[0]:
                 best = (cost, r)
-        assert best is not None
-        taken.append((best[1], radius))
-        placed.append((e, best[1]))
-    return placed
+            if not bad and not through:
+                break  # the spots come nearest first: no later one on this side is better
+    assert best is not None
+    return best[1], best[0] < 1000.0
 
 
 def _name_svg(name: str, x: float, y: float, size: float) -> str:
@@ -188,7 +320,7 @@ def _cached_svg(problem_json: bytes) -> str:
 
 def _layout(net: NetworkRecord, given_values: list[GivenValue]) -> tuple[str, list[tuple[_Edge, Rect]]]:
     """Lay the network out; if some weight labels cannot be kept apart, try again taller."""
-    for stretch in (1.0, 1.12, 1.25, 1.4):
+    for stretch in (1.0, 1.12, 1.25, 1.4, 1.55):
         svg, placed, clear = _layout_once(net, given_values, stretch)
         if clear:
             break
@@ -209,8 +341,8 @@ def _layout_once(
 
     in_labels = [f"= {value(f'x{i + 1}', net.inputs[i])}" for i in range(layers[0])]
     out_labels = [f"= {value(f'y{k + 1}', net.targets[k])}" for k in range(layers[-1])]
-    left = max(text_width(s, TEXT_FONT) for s in in_labels) + 22 + R
-    right = max(text_width(s, TEXT_FONT) for s in out_labels) + 22 + R
+    left = max(text_width(s, TEXT_FONT) for s in in_labels) + 18 + R
+    right = max(text_width(s, TEXT_FONT) for s in out_labels) + 18 + R
     gap = min(175.0, (MAX_WIDTH - left - right) / (n_cols - 1))
     dy = {1: 56.0, 2: 60.0, 3: 60.0}.get(n_max, 64.0) * stretch
     has_bias = net.bias != "none"
@@ -225,9 +357,7 @@ def _layout_once(
         pos.append([(x, mid + (j - (n - 1) / 2) * dy) for j in range(n)])
 
     obstacles: list[Rect] = []
-    for col in pos:
-        for x, y in col:
-            obstacles.append(Rect.box(x - R, y - R, x + R, y + R))
+    nodes = [xy for col in pos for xy in col]
 
     texts: list[str] = []
     # inputs and targets beside their nodes
@@ -250,49 +380,6 @@ def _layout_once(
             f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{k + 1}</tspan>'
             f'<tspan dy="-1.8"> {escape(s)}</tspan></text>'
         )
-    # biases above each neuron (per neuron) or above the layer (shared)
-    for l in range(1, n_cols):
-        col = pos[l]
-        if net.bias == "per_neuron":
-            for j, (x, y) in enumerate(col):
-                # the neuron's own bias symbol, b with subscript h1 (h1,2 in deep nets)
-                sub = neuron_name(lt, l, j + 1).replace("_", ",")
-                s = " = " + value(bias_name(lt, l, j + 1), net.biases[l - 1][j])
-                w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(s, TEXT_FONT)
-                obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
-                texts.append(
-                    f'<text x="{x - w / 2:.1f}" y="{y - R - 4:.1f}" font-size="{TEXT_FONT}" class="bias">'
-                    f'<tspan font-style="italic">b</tspan>'
-                    f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{escape(sub)}</tspan>'
-                    f'<tspan dy="-1.8">{escape(s)}</tspan></text>'
-                )
-        elif net.bias == "shared":
-            x, y = col[0]
-            b = value(bias_name(lt, l, None), net.biases[l - 1][0])
-            s = f"b{l} = {b} (shared)"
-            w = text_width(s, TEXT_FONT)
-            obstacles.append(Rect.box(x - w / 2 - 1, y - R - 13, x + w / 2 + 1, y - R - 2))
-            texts.append(
-                f'<text x="{x:.1f}" y="{y - R - 4:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" class="bias">'
-                f'<tspan font-style="italic">b</tspan><tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{l}</tspan>'
-                f'<tspan dy="-1.8"> = {escape(b)} (shared)</tspan></text>'
-            )
-    # column captions under the network
-    captions = []
-    for l in range(n_cols):
-        x = pos[l][0][0]
-        if l == 0:
-            cap = "inputs"
-        elif l == n_cols - 1:
-            cap = f"outputs ({activation(net.activation[l - 1]).caption}), targets y"
-        else:
-            hidden = "hidden" if n_cols == 3 else f"hidden {l}"
-            cap = f"{hidden} ({activation(net.activation[l - 1]).caption})"
-        captions.append(
-            f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
-            f'class="caption">{escape(cap)}</text>'
-        )
-
     edges: list[_Edge] = []
     for l in range(1, n_cols):
         gap_edges = []
@@ -310,7 +397,72 @@ def _layout_once(
         # steep edges first: they have the least room away from the crowded middle
         gap_edges.sort(key=lambda e: -abs(e.q[1] - e.p[1]))
         edges.extend(gap_edges)
-    placed = _place(edges, obstacles)
+    crossings = _crossings(edges)
+
+    # column captions under the network
+    captions = []
+    for l in range(n_cols):
+        x = pos[l][0][0]
+        if l == 0:
+            cap = "inputs"
+        elif l == n_cols - 1:
+            cap = f"outputs ({activation(net.activation[l - 1]).caption}), targets y"
+        else:
+            hidden = "hidden" if n_cols == 3 else f"hidden {l}"
+            cap = f"{hidden} ({activation(net.activation[l - 1]).caption})"
+        w = text_width(cap, TEXT_FONT)
+        obstacles.append(Rect.box(x - w / 2, height - 6 - TEXT_FONT, x + w / 2, height - 4))
+        captions.append(
+            f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
+            f'class="caption">{escape(cap)}</text>'
+        )
+
+    # biases beside each neuron (per neuron) or above the layer (shared), on a white backing,
+    # where they cover no edge crossing and touch no node
+    biases: list[str] = []
+    clear = True
+    for l in range(1, n_cols):
+        col = pos[l]
+        if net.bias == "per_neuron":
+            for j, (x, y) in enumerate(col):
+                # the neuron's own bias symbol, b with subscript h1 (h1,2 in deep nets)
+                sub = neuron_name(lt, l, j + 1).replace("_", ",")
+                s = " = " + value(bias_name(lt, l, j + 1), net.biases[l - 1][j])
+                w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(s, TEXT_FONT)
+                r, ok = _bias_spot(x, y, w, obstacles, nodes, edges, crossings)
+                clear = clear and ok
+                obstacles.append(r)
+                biases.append(
+                    _backed(
+                        r,
+                        f'<text x="{r.cx - w / 2:.1f}" y="{r.cy + 2.9:.1f}" font-size="{TEXT_FONT}" class="bias">'
+                        f'<tspan font-style="italic">b</tspan>'
+                        f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{escape(sub)}</tspan>'
+                        f'<tspan dy="-1.8">{escape(s)}</tspan></text>',
+                    )
+                )
+        elif net.bias == "shared":
+            x, y = col[0]
+            b = value(bias_name(lt, l, None), net.biases[l - 1][0])
+            w = (
+                text_width("b", TEXT_FONT)
+                + text_width(str(l), TEXT_FONT * 0.7)
+                + text_width(f" = {b} (shared)", TEXT_FONT)
+            )
+            r, ok = _bias_spot(x, y, w, obstacles, nodes, edges, crossings)
+            clear = clear and ok
+            obstacles.append(r)
+            biases.append(
+                _backed(
+                    r,
+                    f'<text x="{r.cx - w / 2:.1f}" y="{r.cy + 2.9:.1f}" font-size="{TEXT_FONT}" class="bias">'
+                    f'<tspan font-style="italic">b</tspan><tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{l}</tspan>'
+                    f'<tspan dy="-1.8"> = {escape(b)} (shared)</tspan></text>',
+                )
+            )
+
+    placed, ok = _place(edges, obstacles, crossings, nodes)
+    clear = clear and ok
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network" width="{width:.1f}pt" height="{height:.1f}pt" '
@@ -329,18 +481,19 @@ def _layout_once(
         for j, (x, y) in enumerate(col):
             out.append(_name_svg(neuron_name(lt, l, j + 1), x, y, NODE_FONT))
     for e, r in placed:
-        rot = f' transform="rotate({math.degrees(r.angle):.1f} {r.cx:.1f} {r.cy:.1f})"' if r.angle else ""
         out.append(
-            f"<g{rot}>"
-            f'<rect x="{r.cx - r.hw:.1f}" y="{r.cy - r.hh:.1f}" width="{2 * r.hw:.1f}" height="{2 * r.hh:.1f}" '
-            f'fill="#fff" stroke="#bbb" stroke-width="0.4" rx="1.5"/>'
-            f'<text x="{r.cx:.1f}" y="{r.cy + EDGE_FONT * 0.36:.1f}" font-size="{EDGE_FONT}" text-anchor="middle" '
-            f'class="w">{escape(e.text)}</text></g>'
+            _backed(
+                r,
+                f'<text x="{r.cx:.1f}" y="{r.cy + EDGE_FONT * 0.36:.1f}" font-size="{EDGE_FONT}" '
+                f'text-anchor="middle" class="w">{escape(e.text)}</text>',
+            )
         )
+        clear = clear and not _covers(r, crossings)
+    out.extend(biases)
     out.extend(texts)
     out.extend(captions)
     out.append("</svg>")
-    clear = not any(a.overlaps(b, gap=0) for i, (_, a) in enumerate(placed) for _, b in placed[i + 1 :])
+    clear = clear and not any(a.overlaps(b, gap=0) for i, (_, a) in enumerate(placed) for _, b in placed[i + 1 :])
     return "\n".join(out), placed, clear
 
 

@@ -55,12 +55,15 @@ def _who(variant: Variant) -> str:
     return " · ".join(s for s in (student.name, student.id) if s) if student else ""
 
 
-def answers_table(p: Problem | WorkedProblem, decimals: int, paper: str, *, hand: bool = False) -> dict[str, Any]:
+def answers_table(
+    p: Problem | WorkedProblem, decimals: int, paper: str, *, hand: bool = False, head_rows: int = 0
+) -> dict[str, Any]:
     """The answers of problem ``p`` in columns that read down, with widths that fit the text width.
 
     ``hand`` adds the value a student gets who rounds every value from the start, where it
     differs from the answer (the worked solution's rounding notes, in one column; a worked
-    problem has it).
+    problem has it). ``head_rows``: the first page also holds that many rows' height of other
+    things (the document head), so the first slab is that much shorter.
     """
     entries = [
         {
@@ -84,10 +87,13 @@ def answers_table(p: Problem | WorkedProblem, decimals: int, paper: str, *, hand
     per_row = max(1, min(4, int((width + _GAP) // (group + _GAP))))
     # Columns read down within a slab of rows that fits on a page (a long table read down
     # its whole length would send the reader across pages and back).
-    slab = SLAB_ROWS.get(paper, SLAB_ROWS["a4"]) * per_row
-    slabs = []
-    for start in range(0, len(entries), slab):
+    page_rows = SLAB_ROWS.get(paper, SLAB_ROWS["a4"])
+    slabs: list[list[list[dict[str, str]]]] = []
+    start = 0
+    while start < len(entries):
+        slab = (page_rows - (head_rows if not slabs else 0)) * per_row
         part = entries[start : start + slab]
+        start += slab
         height = -(-len(part) // per_row)
         columns = [part[c * height : (c + 1) * height] for c in range(per_row)]
         slabs.append([[col[i] for col in columns if i < len(col)] for i in range(height)])
@@ -125,9 +131,15 @@ def group_variants(variants: list[Variant]) -> list[list[Variant]]:
 LIST_CODES = 12
 
 
-def _block(group: list[Variant], total: int, paper: str, decimals: int) -> dict[str, Any]:
+# The height of the marking key's document head (title, pack line, intro) in answer rows.
+HEAD_ROWS = 8
+
+
+def _block(group: list[Variant], total: int, paper: str, decimals: int, head_rows: int = 0) -> dict[str, Any]:
     first = group[0]
-    tables = [answers_table(p, decimals, paper) for p in first.problems]
+    tables = [
+        answers_table(p, decimals, paper, head_rows=head_rows if i == 0 else 0) for i, p in enumerate(first.problems)
+    ]
     codes = [{"code": v.variant, "who": _who(v)} for v in group]
     if len(group) == 1:
         summary = ""
@@ -156,6 +168,9 @@ def marking_context(
         "decimals": key.decimals,
         "doc_title": f"{key.title} — marking key of {key.pack}",
         "first": first,
-        "blocks": [_block(g, total, paper, key.decimals) for g in groups],
+        # the first block of the document starts under the head: a long one's first slab must fit there
+        "blocks": [
+            _block(g, total, paper, key.decimals, HEAD_ROWS if first and i == 0 else 0) for i, g in enumerate(groups)
+        ],
         "count": total,
     }

@@ -31,7 +31,7 @@ def decimal_comma(html: str, keep: Iterable[str] = ()) -> str:
     parts = _MARKUP.split(html)
     for i in range(0, len(parts), 2):  # even indexes: the text between two pieces of markup
         text = parts[i]
-        if "." in text:
+        if "." in text or "(" in text:
             parts[i] = _text(text, protect)
     return "".join(parts)
 
@@ -52,13 +52,17 @@ def _text(text: str, protect: re.Pattern[str] | None) -> str:
     out: list[str] = []
     pos = 0
     for n, m in enumerate(numbers):
-        if n and text[pos : m.start()] == ", " and ("." in m[0] or "." in numbers[n - 1][0]):
-            out.append("; ")
-        else:
-            out.append(text[pos : m.start()])
-        out.append(m[0].replace(".", ","))
+        gap = text[pos : m.start()]
+        if n and gap in (", ", "), ") and ("." in m[0] or "." in numbers[n - 1][0]):
+            gap = gap.replace(",", ";")  # (0,35; 0,7) and max(0,01·(−0,5); −0,5)
+        elif n and gap[:2] == ", " != gap and text[numbers[n - 1].start() - 1 : numbers[n - 1].start()] == "(":
+            gap = ";" + gap[1:]  # max(0, z) as max(0; z), like max(0; 0,69) below it
+        out += [gap, m[0].replace(".", ",")]
         pos = m.end()
-    out.append(text[pos:])
+    rest = text[pos:]
+    if rest.startswith(", ") and text[numbers[-1].start() - 1 : numbers[-1].start()] == "(":
+        rest = ";" + rest[1:]
+    out.append(rest)
     return "".join(out)
 
 

@@ -349,13 +349,16 @@ def _drop_engine() -> None:
     gc.collect()
 
 
-def html_to_pdf(html: str, *, forms: bool = False, metadata: dict[str, str] | None = None) -> bytes:
+def html_to_pdf(
+    html: str, *, forms: bool = False, metadata: dict[str, str] | None = None, tagged: bool = False
+) -> bytes:
     """Lay out ``html`` (relative URLs resolve inside templates/) and return the PDF bytes.
 
     ``forms`` turns <input> elements into fillable PDF text fields. ``metadata`` keys
     title, author, subject and keywords fill the standard PDF Info entries; any other key
     (letters and digits only, e.g. ``BackpropExamVariant``) becomes a custom Info entry.
     Only files inside templates/ can be loaded (link base.css for the bundled fonts).
+    ``tagged``: a tagged PDF/UA-1 (for screen readers).
     """
-    pdf, _ = engine().render(html, forms=forms, metadata=metadata)
+    pdf, _ = engine().render(html, forms=forms, metadata=metadata, tagged=tagged)
     return pdf
