@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -104,3 +105,47 @@ def test_the_answer_sheet_separates_decimals_as_the_pack_prints_numbers(comma: b
     html = render_template("answer-sheet.html.j2", part="static", **sheet_context(key, layout, key.variants[0]))
     answers = sum(len(p["answers"]) for p in layout["pages"])
     assert html.count('class="comma-tail"') == (answers if comma else 0)  # a 0,5450 class sees commas
+
+
+def test_generate_shows_the_rendering_bar_before_the_first_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import workflow
+    from generator.writers import OutputOptions
+
+    monkeypatch.chdir(tmp_path)
+    ticks: list[tuple[str, int, int]] = []
+
+    def write_pack(key: object, dest: Path, options: object, progress: Any) -> list[Path]:
+        ticks.append(("write_pack called", 0, 0))  # a cold start of the render processes takes seconds
+        progress(2)
+        return []
+
+    monkeypatch.setattr(workflow, "write_pack", write_pack)
+    monkeypatch.setattr("generator.render.pool.prestart", lambda jobs: None)
+    options = workflow.PackOptions(pack="quiz", seed="walk", output=OutputOptions(jobs=1))
+    workflow.generate_pack(load_builtin("profile", "easy"), options, count=2, progress=lambda *t: ticks.append(t))
+    rendering = [t for t in ticks if t[0] != "Solving variants"]
+    assert rendering == [("Rendering PDFs", 0, 2), ("write_pack called", 0, 0), ("Rendering PDFs", 2, 2)]
+
+
+def test_grade_shows_a_bar_while_the_feedback_pdfs_are_written(
+    run: CliRunner, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from generator.answer_key import read_key
+    from generator.grading import run as grading_run
+
+    seen: list[int] = []
+    monkeypatch.setattr(grading_run, "feedback_pdf", lambda *a: seen.append(1) or b"%PDF-1.7 stub")
+    monkeypatch.setattr(grading_run, "report_pdf", lambda grading: b"%PDF-1.7 stub")
+    monkeypatch.setattr(grading_run, "warn_missing_glyphs", lambda grading: None)
+    variant = read_key(key_file).variants[0]
+    with open("answers.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["variant", *(a.id for a in variant.problems[0].answers)])
+        w.writerow([variant.variant, *(a.rounded for a in variant.problems[0].answers)])
+    res = run.invoke(cli, ["grade", str(key_file), "answers.csv", "--out", "graded", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert seen == [1]
+    assert "Feedback PDFs" in res.output
+    assert "1/1" in res.output
