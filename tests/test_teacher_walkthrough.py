@@ -149,3 +149,28 @@ def test_grade_shows_a_bar_while_the_feedback_pdfs_are_written(
     assert seen == [1]
     assert "Feedback PDFs" in res.output
     assert "1/1" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["grade", "answer_keys/quiz.json"], "SUBMISSIONS"),
+        (["grade", "k.json", "a.csv", "--ecf-credit", "2"], "--ecf-credit"),
+        (["export", "k.json", "--format", "blackboard"], "blackboard"),
+        (["gnerate"], "gnerate"),
+        (["generate", "--forc"], "--force"),
+        (["generate", "--paper", "a5"], "a5"),
+        (["scan", "k.json"], "--out"),
+        (["solve", "ref-2-2-1-shared", "-d", "0"], "--decimals"),
+        (["generate", "--paper", "\x1b[31ma5"], "a5"),  # a terminal escape from the command line stays inert
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_problem_and_the_help(run: CliRunner, args: list[str], names: str) -> None:
+    res = run.invoke(cli, args)
+    assert res.exit_code == 2
+    lines = res.output.splitlines()
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("Error: ")
+    assert names in lines[0]
+    assert "--help'" in lines[0]
+    assert "\x1b" not in res.output
