@@ -174,3 +174,28 @@ def test_a_usage_error_is_one_line_naming_the_problem_and_the_help(run: CliRunne
     assert names in lines[0]
     assert "--help'" in lines[0]
     assert "\x1b" not in res.output
+
+
+def test_a_misspelled_roster_column_is_named_and_other_extra_columns_are_not(run: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "class.csv").write_text(
+        "student_id,nmae,emial,grade\ns1,Łucja Żółć-Kőrösi,lucja@example.edu,A\n", encoding="utf-8"
+    )
+    res = run.invoke(cli, ["generate", "--roster", "class.csv", "--pack", "p", "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    warnings = [line for line in res.output.splitlines() if line.startswith("Warning: ")]
+    assert len(warnings) == 2, res.output
+    assert "'nmae'" in warnings[0]
+    assert "'name'" in warnings[0]
+    assert "'emial'" in warnings[1]
+    assert "'email'" in warnings[1]
+    assert "grade" not in res.output  # a spreadsheet's other columns are no typo
+
+
+def test_the_roster_reader_warns_only_when_asked(tmp_path: Path) -> None:
+    from generator.roster import read_roster
+
+    p = tmp_path / "class.csv"
+    p.write_text("id,name,sectoin\ns1,Ann,B\n", encoding="utf-8")
+    heard: list[str] = []
+    assert read_roster(p) == read_roster(p, warn=heard.append)
+    assert heard == [f"roster {p}: column 'sectoin' is not read; did you mean 'section'? rename it to use it"]
