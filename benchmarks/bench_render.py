@@ -232,7 +232,7 @@ def document_costs(profile: str, n: int = 20) -> tuple[float, float, float, int,
         ws_t.append(t1 - t0)
         key_t.append(time.process_time() - t1)
     t0 = time.process_time()
-    _, mark_pages = render_marking(key, [[v] for v in key["variants"][1:]], "a4", total=n)
+    _, mark_pages = render_marking(key, [[v] for v in key.variants[1:]], "a4", total=n)
     mark = (time.process_time() - t0) / n
     return statistics.median(ws_t), statistics.median(key_t), mark, ws_pages, key_pages, mark_pages
 

@@ -182,7 +182,7 @@ def test_worksheet_rows_have_short_words_and_room_that_fills_the_pages() -> None
         p = ctx["problems"][0]
         words = {q["word"] for s in p["sections"] for r in s["rows"] for q in r["items"]}
         assert words <= {"net input", "activation", "loss", "delta", "gradient", "updated"}
-        assert 16.0 <= float(p["room"].removesuffix("mm")) <= 26.0  # three handwritten lines at least
+        assert all(16.0 <= float(r.removesuffix("mm")) <= 40.0 for r in p["rooms"])  # three handwritten lines at least
         html = render_template("worksheet.html.j2", **ctx)
         ET.fromstring(html)
         assert html.count('class="qrow') == sum(len(s["rows"]) for s in p["sections"])
@@ -241,4 +241,4 @@ def test_a_neurons_quantities_share_a_row_and_every_box_has_room() -> None:
             if i.startswith("z_"):
                 assert f"a_{i[2:]}" in ids, ids
     assert forward["cols"] == 4
-    assert float(ctx["problems"][0]["room"].removesuffix("mm")) >= 16.0
+    assert all(float(r.removesuffix("mm")) >= 16.0 for r in ctx["problems"][0]["rooms"])

@@ -92,3 +92,43 @@ def test_worked_solution_is_a_page_shorter_and_ends_with_the_table_not_a_lone_ro
         assert leak not in whole
     assert not re.search(r"\ba_o\b", whole)  # answer ids (a_o1) are ids; the prose says 𝑎ₒ
     assert not re.search(r"= (\S+) = \1 = ", whole)  # no empty step: f′(z) = 1 = 1 = 1.0000
+
+
+def test_a_line_too_long_for_the_page_breaks_at_an_equals_sign() -> None:
+    """A 4-input z: its numbers line is wider than the text; each '= term' is then an inline block
+    (only there: the blocks cost layout time), so the result never starts a line without its '='."""
+    from generator.render.context import LONG_LINE, _step
+    from generator.steps import Step
+
+    terms = " + ".join(["(−0.2)·0.2"] * 4) + " + (−0.3)"
+    step = Step("z_h1_1", "forward", "z", True, (), "z_{h1,1}", ("w x + w x + w x + w x + b",),
+                (terms, "0.1600 + (−0.0400) + 0.0400 + 0.4500 + (−0.3)"), "0.3100")  # fmt: skip
+    assert len(" = ".join(step.numbers)) > LONG_LINE
+    assert _step(step)["long"] == [False, True]
+    key = pack("profile", "standard")
+    ctx = key_context(key, key.variants[0])
+    group = ctx["problems"][0]["groups"][0]
+    assert not any(any(s["long"]) for s in group["steps"])  # a 2-2-1 network has none
+    group["steps"] = [_step(step)]
+    html = render_template("answer-key.html.j2", **ctx)
+    i = html.index('<div class="sid">z_h1_1')
+    body = html[i : html.index("</div>", html.index("</p>", i))]
+    parts = re.findall(r'<span class="part">(.*?)</span>(?= |</span>)', body, re.S)
+    assert len(parts) == 3
+    assert all(p.startswith("= ") for p in parts)
+    assert "0.3100" in parts[-1]
+
+
+def test_a_case_distinction_keeps_its_numbers_on_their_own_line() -> None:
+    """ReLU′(z) = 1 if z > 0, else 0 beside '= 1, since z is 0.41 > 0' read 'else 0 = 1'."""
+    key = pack("profile", "deep")  # ReLU in the second hidden layer
+    html = render_template("answer-key.html.j2", **key_context(key, key.variants[0]))
+    relu = re.findall(r'<div class="sid">dact_h2_\d.*?</p>', html, re.S)
+    assert relu
+    for step in relu:
+        assert " if " in step
+        segs = re.findall(r'<span class="seg([^"]*)">', step)
+        assert segs == ["", " own-line"]
+    tanh = re.findall(r'<div class="sid">dact_h1_\d.*?</p>', html, re.S)
+    assert tanh
+    assert all("own-line" not in step for step in tanh)

@@ -7,12 +7,14 @@ display text. Numbers are shown as the key prints them, with a typographic minus
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
 
 from ..graph import weight_id
+from ..mathtext import to_text
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
 from ..records import GivenValue, Key, Update, Variant, WorkedAnswer, WorkedProblem
@@ -178,9 +180,10 @@ def _neuron(answer: WorkedAnswer) -> tuple[int, int] | None:
 
 
 def question_rows(items: list[dict[str, Any]], answers: list[WorkedAnswer]) -> list[dict[str, Any]]:
-    """Rows of answer boxes: a neuron's quantities never split across rows; 4 boxes a row where
-    neurons come in pairs (z, a), else 3. Each row: its items, the empty cells after them, and
-    whether a head holds a fraction (taller)."""
+    """Rows of answer boxes: a neuron's quantities never split across rows. 4 boxes a row where
+    neurons come in pairs (z, a), or where 4 short-id boxes a row take fewer rows than 3 (the
+    box keeps room to write beside its id tab), else 3. Each row: its items, the empty cells
+    after them, and whether a head holds a fraction (taller)."""
     groups: list[list[dict[str, Any]]] = []
     last: tuple[int, int] | None = None
     for item, a in zip(items, answers, strict=True):
@@ -191,19 +194,32 @@ def question_rows(items: list[dict[str, Any]], answers: list[WorkedAnswer]) -> l
             groups.append([item])
         last = key
     sizes = {len(g) for g in groups}
-    cols = 4 if 2 in sizes and max(sizes) <= 2 else 3
-    rows: list[list[dict[str, Any]]] = []
-    for g in groups:
-        if rows and len(rows[-1]) + len(g) <= cols:
-            rows[-1].extend(g)
-        else:
-            rows.append(list(g))
-    return [{"items": r, "pad": cols - len(r), "tall": any("\\frac" in q["symbol"] for q in r)} for r in rows]
+
+    def pack(cols: int) -> list[list[dict[str, Any]]]:
+        rows: list[list[dict[str, Any]]] = []
+        for g in groups:
+            if rows and len(rows[-1]) + len(g) <= cols:
+                rows[-1].extend(g)
+            else:
+                rows.append(list(g))
+        return rows
+
+    pairs = 2 in sizes and max(sizes) <= 2
+    short = max(sizes) == 1 and max(len(q["id"]) for q in items) <= SHORT_ID
+    cols = 4 if pairs or (short and len(pack(4)) < len(pack(3))) else 3
+    return [
+        {"items": r, "pad": cols - len(r), "tall": any("\\frac" in q["symbol"] for q in r), "single": len(r) == 1}
+        for r in pack(cols)
+    ]
+
+
+# Four boxes a row leave an id tab of up to this many characters ~25 mm to write in.
+SHORT_ID = 12
 
 
 def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
     d = key.decimals
-    problems = []
+    problems: list[dict[str, Any]] = []
     worked = [worked_of(key, p) for p in variant.problems]
     for p in worked:
         sections = []
@@ -233,14 +249,20 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
             "diagram": Markup(network_svg(p)),
             "given": given_tables(p),
             "sections": sections,
+            "rooms": [],
             "count": n,
         })  # fmt: skip
-    room = working_room(problems, worked, paper)
+    rooms = iter(working_room(problems, worked, paper))
     for prob in problems:
-        prob["room"] = f"{room:.1f}mm"
+        for sec in prob["sections"]:
+            for row in sec["rows"]:
+                row["room"] = f"{next(rooms):.1f}mm"
+        prob["rooms"] = [row["room"] for sec in prob["sections"] for row in sec["rows"]]
     example_exact = "0.123456" if d < 6 else "0.1234567891"
+    header = _header(key, variant)
     return {
-        **_header(key, variant),
+        **header,
+        "identity": identity_fit(header["student_name"], header["student_id"], paper),
         "doc_title": f"{key.title}: worksheet {variant.variant}",
         "example_exact": example_exact,
         "example_rounded": fmt(example_exact, d),
@@ -249,42 +271,88 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
     }
 
 
-# Working room above each answer box: at least ROOM_FLOOR (three handwritten lines), and as
-# much more as the pages the worksheet then needs can hold: the room grows, up to ROOM_MAX,
-# while a simulated layout of the worksheet keeps that page count.
-# Heights in mm, measured on rendered sheets.
+# The name line of the worksheet: "Name" and "Student ID" labels, the id field 42 mm (room to
+# write an id by hand). A printed id needs only its own width, so a long name takes the rest;
+# a name longer still is set smaller, down to NAME_MIN_PT, so that it stays on one line.
+ID_FIELD = 42.0
+ID_FIELD_MIN = 18.0
+NAME_PT = 11.0
+NAME_MIN_PT = 8.0
+_LABELS = 37.0  # "Name", "Student ID" and the paddings around them, mm
+
+
+def _text_mm(text: str, pt: float) -> float:
+    """Width of ``text`` in Noto Sans (on the wide side; CJK full width), mm."""
+    import unicodedata
+
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+    return ems * pt * _PT
+
+
+def identity_fit(name: str, sid: str, paper: str) -> dict[str, str]:
+    """Widths and name size of the name line (see ID_FIELD)."""
+    width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"]) - _LABELS
+    id_w = ID_FIELD
+    need = _text_mm(name, NAME_PT) + 2.0
+    if sid and need > width - id_w:
+        id_w = max(ID_FIELD_MIN, min(ID_FIELD, _text_mm(sid, NAME_PT) + 3.0))
+    size = NAME_PT if need <= width - id_w else max(NAME_MIN_PT, NAME_PT * (width - id_w - 2.0) / (need - 2.0))
+    return {"id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt"}
+
+
+# Working room above each answer box: at least ROOM_FLOOR (three handwritten lines). The sheet
+# takes the pages it needs with that room; then the room grows, alike for every box, as far as
+# every block stays on its page (up to ROOM_MAX), and what is left at the foot of each page goes
+# to the boxes of that page (up to ROOM_PAGE_MAX), so that no page goes half empty while another
+# is full. A simulated layout decides (heights in mm, measured on rendered sheets; the page
+# breaks follow the CSS rules of worksheet.css); tests/test_render_worksheet.py checks the PDFs.
 ROOM_FLOOR = 16.0  # three lines of handwriting: a sigmoid step needs them
-ROOM_MAX = 26.0
+ROOM_MAX = 30.0  # alike for every box
+ROOM_PAGE_MAX = 40.0  # with what is left at the foot of its page
 PAGE_HEIGHT = {"a4": 297.0 - 33.0, "letter": 279.4 - 33.0}  # minus the @page margins
 PAGE_WIDTH = {"a4": 210.0 - 32.0, "letter": 215.9 - 32.0}
-SLACK = 6.0  # per page, for what the estimate misses
+SLACK = 5.0  # per page, for what the estimate misses
 _PT = 25.4 / 72
-_H_TOP = 53.1  # title block, name line, instructions
+_H_TOP = 47.3  # title block, name line, instructions
 _H_PROBLEM = 11.0  # "Problem n" heading of a multi-problem sheet
 _H_CONV_LINE = 4.4
 _H_CONV_EXTRA = 5.6
-_H_DIAGRAM_EXTRA = 5.0  # figure margins
-_H_GIVEN_TOP = 14.0  # "Given values" and the line of inputs, targets and η
+_H_DIAGRAM_EXTRA = 6.0  # figure margins
+_H_GIVEN_TOP = 12.9  # "Given values" and the line of inputs, targets and η
 _H_TABLE_ROW = 5.9
-_H_TABLE_EXTRA = 7.0  # caption and margin below a weight table
-_H_SECTION = 15.3  # a section's heading and intro
-_H_ROW = 16.7  # a row of questions without room: head, box, paddings
-_H_ROW_TALL = 4.2  # extra for a row whose head holds a fraction
-_H_END = 8.0
+_H_TABLE_EXTRA = 7.0  # caption and margin below a line of weight tables
+_H_GIVEN_END = 3.0
+_H_SECTION = 13.3  # a section's heading and intro
+_H_ROW = 16.6  # a row of questions without room: head, box, paddings
+_H_ROW_TALL = 2.4  # extra for a row whose head holds a fraction
+_H_END = 10.0
 
 
-def _given_height(given: dict[str, Any], width: float) -> float:
-    """The weight tables sit side by side (inline blocks) as far as the text width allows."""
-    h, line_w, line_h = _H_GIVEN_TOP, 0.0, 0.0
+@dataclass
+class _Block:
+    """A piece of the sheet that does not break: its height, whether it is a row of boxes (it
+    gets the room) and whether it stays on the page of the next block (CSS break-after/-before: avoid)."""
+
+    height: float
+    row: dict[str, Any] | None = None
+    keep: bool = False
+
+
+def _given_lines(given: dict[str, Any], width: float) -> list[float]:
+    """The heights of the lines of weight tables (inline blocks side by side as far as the width allows)."""
+    lines: list[float] = []
+    line_w = 0.0
     for t in given["tables"]:
         table_w = 15.0 + 11.5 * len(t["header"]) + (18.0 if t["bias_named"] else 13.0 if t["bias_column"] else 0.0)
         w = max(table_w, 1.5 * len(t["caption"])) + 5.0  # and the block's right margin
         rows = len(t["rows"]) + 1 + (1 if t["shared_bias"] else 0)
         th = _H_TABLE_EXTRA + rows * _H_TABLE_ROW
-        if line_w and line_w + w > width:
-            h, line_w, line_h = h + line_h, 0.0, 0.0
-        line_w, line_h = line_w + w, max(line_h, th)
-    return h + line_h
+        if lines and line_w + w <= width:
+            line_w, lines[-1] = line_w + w, max(lines[-1], th)
+        else:
+            line_w = w
+            lines.append(th)
+    return lines
 
 
 def _svg_height(svg: str) -> float:
@@ -292,48 +360,95 @@ def _svg_height(svg: str) -> float:
     return float(m.group(1)) * _PT if m else 60.0
 
 
-def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> float:
-    """The room (mm) above each answer box; see ROOM_FLOOR."""
+def _blocks(problems: list[dict[str, Any]], raw: list[WorkedProblem], width: float) -> list[_Block]:
+    """The worksheet as a column of blocks, in order."""
+    blocks = [_Block(_H_TOP)]
+    for prob, p in zip(problems, raw, strict=True):
+        conv = p.description
+        short = sum(len(t) + 12 for t in (conv.architecture, conv.activation, conv.bias))
+        lines = 2 + -(-short * 1.45 // width)  # the short conventions share a line, 9 pt
+        head = (_H_PROBLEM if len(problems) > 1 else 0.0) + lines * _H_CONV_LINE + _H_CONV_EXTRA
+        blocks.append(_Block(head, keep=True))
+        blocks.append(_Block(_svg_height(str(prob["diagram"])) + _H_DIAGRAM_EXTRA))
+        # "Given values" stays with its first line of weight tables; the lines may part
+        tables = _given_lines(prob["given"], width)
+        blocks.append(_Block(_H_GIVEN_TOP, keep=True))
+        blocks.extend(_Block(h) for h in tables[:-1])
+        blocks.append(_Block(tables[-1] + _H_GIVEN_END) if tables else _Block(_H_GIVEN_END))
+        for s in prob["sections"]:
+            blocks.append(_Block(_H_SECTION, keep=True))  # a heading stays with its first row
+            rows = s["rows"]
+            for k, row in enumerate(rows):
+                # a row of one box never stands alone at the top of a page (CSS: tbody.single)
+                lone_next = k + 1 < len(rows) and len(rows[k + 1]["items"]) == 1
+                blocks.append(_Block(_H_ROW + (_H_ROW_TALL if row["tall"] else 0.0), row=row, keep=lone_next))
+    blocks.append(_Block(_H_END))
+    return blocks
+
+
+def _paginate(blocks: list[_Block], page_h: float, rooms: list[float]) -> list[int]:
+    """The page (0, 1, ...) of each block, breaking as WeasyPrint does: a block that does not fit
+    goes to the next page, and with it the blocks before it that must stay with it (unless they
+    started the page)."""
+    page_of = [0] * len(blocks)
+    page, y, first, i = 0, 0.0, 0, 0
+    while i < len(blocks):
+        h = blocks[i].height + rooms[i]
+        if y + h > page_h and i > first:
+            j = i
+            while j - 1 > first and blocks[j - 1].keep:
+                j -= 1
+            if j - 1 == first and blocks[first].keep:
+                j = i  # the whole page would move: break where it does not fit after all
+            page, y, first, i = page + 1, 0.0, j, j
+            continue
+        page_of[i] = page
+        y += h
+        i += 1
+    return page_of
+
+
+def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> list[float]:
+    """The room (mm) above each row of boxes, row by row through every section; see ROOM_FLOOR."""
     page_h = PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - SLACK
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"])
-    multi = len(problems) > 1
+    blocks = _blocks(problems, raw, width)
+    is_row = [b.row is not None for b in blocks]
 
-    def pages(room: float) -> int:
-        page, y = 1, _H_TOP
+    def uniform(room: float) -> list[float]:
+        return [room if r else 0.0 for r in is_row]
 
-        def put(h: float) -> None:
-            nonlocal page, y
-            if y + h > page_h and y > 0:
-                page, y = page + 1, 0.0
-            y += h
+    # the room grows only while every block stays on its page: growing further would push rows
+    # to later pages and leave an early one half empty
+    page_of = _paginate(blocks, page_h, uniform(ROOM_FLOOR))
+    room = ROOM_FLOOR
+    while room + 0.5 <= ROOM_MAX and _paginate(blocks, page_h, uniform(room + 0.5)) == page_of:
+        room += 0.5
+    rooms = uniform(room)
+    for page in range(page_of[-1] + 1):
+        on = [i for i, p in enumerate(page_of) if p == page]
+        used = sum(blocks[i].height + rooms[i] for i in on)
+        rows = [i for i in on if is_row[i]]
+        if rows:
+            extra = min((page_h - used) / len(rows), ROOM_PAGE_MAX - room)
+            for i in rows:
+                rooms[i] += max(0.0, extra)
+    return [rooms[i] for i in range(len(blocks)) if is_row[i]]
 
-        for prob, p in zip(problems, raw, strict=True):
-            conv = p.description
-            short = sum(len(t) + 12 for t in (conv.architecture, conv.activation, conv.bias))
-            lines = 2 + -(-short * 1.45 // width)  # the short conventions share a line, 9 pt
-            put((_H_PROBLEM if multi else 0.0) + lines * _H_CONV_LINE + _H_CONV_EXTRA)
-            put(_svg_height(str(prob["diagram"])) + _H_DIAGRAM_EXTRA)
-            put(_given_height(prob["given"], width))
-            for s in prob["sections"]:
-                for k, row in enumerate(s["rows"]):
-                    h = _H_ROW + room + (_H_ROW_TALL if row["tall"] else 0.0)
-                    put(h + (_H_SECTION if k == 0 else 0.0))  # a heading stays with its first row
-        put(_H_END)
-        return page
 
-    # the pages the sheet needs with the minimum room; the room then grows to fill them
-    floor = ROOM_FLOOR
-    target = pages(floor)
-    room = ROOM_MAX
-    while room > floor and pages(room) > target:
-        room -= 0.5
-    return room
+LONG_LINE = 70  # characters of a worked line that may not fit beside the step id (9.5 pt, ~146 mm)
 
 
 def _step(step: Step) -> dict[str, Any]:
     """A worked step as the key prints it: the record's terms, formatted, nothing parsed."""
     lines = [list(step.formula)] + ([list(step.numbers)] if step.numbers else [])
     return {
+        # a line longer than the text width breaks at an equals sign (each "= term" an inline block);
+        # only those lines get the blocks: they cost layout time
+        "long": [len(to_text(" = ".join(line))) > LONG_LINE for line in lines],
+        # a case distinction (ReLU′: "1 if z > 0, else 0") must not run on into "= 1, since …":
+        # beside it the line would read "else 0 = 1"; its numbers take their own line
+        "cases": any(" if " in term for term in step.formula),
         "id": step.id,
         "asked": step.asked,
         "lhs": step.lhs,
