@@ -204,12 +204,15 @@ class TreeMemory:
 
     def __init__(self, every: float = 0.02) -> None:
         self.every = every
-        self.peak_pss = self.peak_rss = 0.0  # MB
+        self.peak_pss = self.peak_rss = self.peak_self = 0.0  # MB; peak_self: this process's own PSS
         self.most_processes = 0
+        self.before = self.before_self = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> TreeMemory:
+        self.sample()
+        self.before, self.before_self = self.peak_pss, self.peak_self  # what this process held already
         self._thread.start()
         return self
 
@@ -255,6 +258,7 @@ class TreeMemory:
         pids = self.tree(os.getpid())
         got = [self.usage(p) for p in pids]
         self.peak_pss = max(self.peak_pss, sum(g[0] for g in got))
+        self.peak_self = max(self.peak_self, got[0][0])  # tree() lists this process first
         self.peak_rss = max(self.peak_rss, sum(g[1] for g in got))
         self.most_processes = max(self.most_processes, sum(1 for g in got if g[1]))
 
@@ -265,7 +269,8 @@ class TreeMemory:
 
     def line(self) -> str:
         return (f"peak memory of the process tree: {self.peak_pss:.0f} MB PSS ({self.peak_rss:.0f} MB RSS summed), "
-                f"{self.most_processes} processes")  # fmt: skip
+                f"{self.most_processes} processes; this process alone {self.peak_self:.0f} MB PSS, of which "
+                f"{self.before_self:.0f} MB before the scan (the benchmark's own work)")  # fmt: skip
 
 
 def main() -> None:

@@ -105,7 +105,8 @@ def test_the_print_file_holds_every_sheet_where_the_layout_says(made: tuple[Key,
 
 def test_the_whole_print_file_scans(made: tuple[Key, Path], tmp_path: Path) -> None:
     """Scanning every page of worksheets.pdf: the sheets are found by their QR code, the worksheet
-    pages are reported as pages without one and skipped."""
+    pages are reported as pages without one and skipped. Two workers: the pool's bounded queue
+    (generator/scan/run.py) gives the pages back in order."""
     import csv
 
     from generator.answer_key import write_key
@@ -115,7 +116,7 @@ def test_the_whole_print_file_scans(made: tuple[Key, Path], tmp_path: Path) -> N
     key_path = tmp_path / "sheets.json"
     write_key(key, key_path)
     res = CliRunner().invoke(cli, ["scan", str(key_path), str(out / "worksheets.pdf"), "--out", str(tmp_path / "s"),
-                                   "--layout", str(out / "answer-sheet-layout.json"), "--jobs", "1"])  # fmt: skip
+                                   "--layout", str(out / "answer-sheet-layout.json"), "--jobs", "2"])  # fmt: skip
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "s" / "submissions.csv").read_text(encoding="utf-8"))))
     assert [r["student_id"] for r in rows] == ["s1", "s2", "s3"]
@@ -124,6 +125,7 @@ def test_the_whole_print_file_scans(made: tuple[Key, Path], tmp_path: Path) -> N
     on_sheets = {p for s in layout["sheets"] for p in s["print_pages"]}
     assert {i["kind"] for i in issues} <= {"unidentified"}
     assert not {int(i["page"]) for i in issues} & on_sheets
+    assert [int(i["page"]) for i in issues] == sorted(int(i["page"]) for i in issues)  # in page order
 
 
 def test_a_sheet_starts_on_a_new_sheet_of_paper_only_when_duplex(tmp_path: Path) -> None:

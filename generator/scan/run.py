@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,7 @@ CROPS = "crops"  # --out/crops/<variant>/<answer id>.png: each answer's box as s
 
 
 _worker: dict[str, Any] = {}
+IN_FLIGHT = 4  # pages per worker queued or finished but not yet gathered
 
 
 def _init(layout: Mapping[str, Any], dpi: int, all_crops: bool = False) -> None:
@@ -61,7 +64,11 @@ def _task(ref: PageRef) -> PageResult:
 def _results(
     refs: list[PageRef], layout: Mapping[str, Any], dpi: int, jobs: int, all_crops: bool
 ) -> Iterator[PageResult]:
-    """Page results in input order; a pool of ``jobs`` processes holds one page image each at most."""
+    """Page results in input order; a pool of ``jobs`` processes holds one page image each at most.
+
+    At most ``IN_FLIGHT`` pages per worker are queued or waiting to be gathered (Pool.imap would
+    queue every page at once and buffer finished results without limit when this process falls
+    behind), so memory stays bounded whatever the stack size."""
     if jobs <= 1 or len(refs) < 4:
         _init(layout, dpi, all_crops)
         yield from (_task(r) for r in refs)
@@ -72,7 +79,13 @@ def _results(
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     )
     with ctx.Pool(jobs, initializer=_init, initargs=(layout, dpi, all_crops)) as pool:
-        yield from pool.imap(_task, refs, chunksize=2)
+        pending: deque[AsyncResult[PageResult]] = deque()
+        for ref in refs:
+            if len(pending) >= IN_FLIGHT * jobs:
+                yield pending.popleft().get()
+            pending.append(pool.apply_async(_task, (ref,)))
+        while pending:
+            yield pending.popleft().get()
 
 
 def scan_files(
