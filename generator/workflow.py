@@ -111,7 +111,8 @@ def generate_pack(
         from .render.pool import prestart
 
         prestart(options.output.jobs)  # the render processes load WeasyPrint while the key is built
-    with Staging(root, options.pack) as staging:  # recovers a staging folder a killed run left
+    # Staging recovers a staging folder a killed run left
+    with Staging(root, options.pack, "--out" if options.pdf else "--keys") as staging:
         check_outputs(options)
         n = len(students) if students is not None else (count or 0)
         solved = 0

@@ -199,3 +199,36 @@ def test_the_roster_reader_warns_only_when_asked(tmp_path: Path) -> None:
     heard: list[str] = []
     assert read_roster(p) == read_roster(p, warn=heard.append)
     assert heard == [f"roster {p}: column 'sectoin' is not read; did you mean 'section'? rename it to use it"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["generate", "--count", "1", "--pack", "p", "--out", "ro"],
+        ["key", "answer_keys/quiz.json", "--out", "ro/key.pdf"],
+        ["key", "answer_keys/quiz.json", "--solutions", "--out", "ro/solutions"],
+        ["grade", "answer_keys/quiz.json", "answers.csv", "--out", "ro/graded", "--no-pdf"],
+    ],
+)
+def test_a_read_only_output_folder_is_named_as_given(
+    run: CliRunner, tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    import os
+
+    from generator.answer_key import read_key
+
+    variant = read_key(key_file).variants[0]
+    (tmp_path / "answers.csv").write_text(f"variant,z_h1\n{variant.variant},1\n", encoding="utf-8")
+    (tmp_path / "ro").mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p).name == "ro" and mode & os.W_OK else real_access(p, mode)
+    )
+    res = run.invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith(f"Error: cannot write to {tmp_path / 'ro'} "), lines[0]
+    assert "staging" not in lines[0]
+    assert lines[0].endswith("choose another --out")
+    assert list((tmp_path / "ro").iterdir()) == []
