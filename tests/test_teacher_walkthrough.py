@@ -208,6 +208,7 @@ def test_the_roster_reader_warns_only_when_asked(tmp_path: Path) -> None:
         ["key", "answer_keys/quiz.json", "--out", "ro/key.pdf"],
         ["key", "answer_keys/quiz.json", "--solutions", "--out", "ro/solutions"],
         ["grade", "answer_keys/quiz.json", "answers.csv", "--out", "ro/graded", "--no-pdf"],
+        ["export", "answer_keys/quiz.json", "--format", "moodle", "--out", "ro/quiz.xml"],
     ],
 )
 def test_a_read_only_output_folder_is_named_as_given(
