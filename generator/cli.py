@@ -80,7 +80,7 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
 @click.option(
     "--roster", type=click.Path(dir_okay=False), help="CSV with a student_id (or id) column and optional name."
 )
-@click.option("--profile", "-p", help="Built-in profile: easy, standard, hard, deep [standard].")
+@click.option("--profile", "-p", help="Built-in profile: easy, standard, hard, deep, multiclass [standard].")
 @click.option("--spec", "spec_file", type=click.Path(dir_okay=False), help="Teacher's TOML spec file.")
 @click.option("--preset", help="Built-in fixed network (see 'backprop-exam presets').")
 @click.option("--pack", default="demo", show_default=True, help="Pack name: answer_keys/<pack>.json, output/<pack>/.")
@@ -167,10 +167,16 @@ def generate(**opts: Any) -> None:
         decimal_comma=spec.decimal_comma if opts["decimal_comma"] is None else opts["decimal_comma"],
         tagged=spec.tagged if opts["tagged"] is None else opts["tagged"],
     ))  # fmt: skip
-    students = read_roster(opts["roster"]) if opts["roster"] else None
+    students = read_roster(opts["roster"], warn=_warn) if opts["roster"] else None
     with StageBars() as bars:
         result = generate_pack(spec, options, students=students, count=opts["count"], progress=bars)
     click.echo(report(result, spec.name, options))
+
+
+def _warn(text: str) -> None:
+    from .errors import one_line
+
+    click.echo(f"Warning: {one_line(text)}", err=True)
 
 
 cli.add_command(key)

@@ -6,6 +6,8 @@ rows of only separators below the table (``;;;``) are skipped. See ``textfile`` 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +40,28 @@ def _norm(h: str) -> str:
     return h.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def read_roster(path: str | Path) -> list[Student]:
+KNOWN_COLUMNS = (*ID_COLUMNS, *NAME_COLUMNS, "first_name", "last_name", *OPTIONAL_COLUMNS)
+
+
+def misspelled_columns(header: list[str]) -> list[str]:
+    """A warning per column that is not read but looks like one that would be ('emial', 'nmae').
+
+    Other extra columns (a spreadsheet's grades, notes) are left alone: rosters often have them.
+    """
+    out = []
+    for h in header:
+        if h and h not in KNOWN_COLUMNS:
+            close = difflib.get_close_matches(h, KNOWN_COLUMNS, n=1, cutoff=0.75)
+            if close and close[0] not in header:
+                out.append(f"column {h!r} is not read; did you mean {close[0]!r}? rename it to use it")
+    return out
+
+
+def read_roster(path: str | Path, warn: Callable[[str], None] | None = None) -> list[Student]:
     """A CSV with an id column (id, student_id, student id, matriculation) and an optional name.
 
-    The name is a ``name`` column, else ``first_name`` and ``last_name`` joined.
+    The name is a ``name`` column, else ``first_name`` and ``last_name`` joined. ``warn`` hears of
+    columns that look misspelled (they are not read).
     """
     p = Path(path)
     if not p.is_file():
@@ -63,6 +83,9 @@ def read_roster(path: str | Path) -> list[Student]:
     if id_col is None:
         raise SpecError(f"roster {p} has no id column; name one column 'student_id' or 'id'")
     name_col = next((cols[c] for c in NAME_COLUMNS if c in cols), None)
+    if warn is not None:
+        for note in misspelled_columns(header):
+            warn(f"roster {p}: {note}")
     first, last = cols.get("first_name"), cols.get("last_name")
 
     def cell(cells: list[str], i: int | None) -> str:

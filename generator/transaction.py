@@ -135,13 +135,15 @@ class Staging:
     SIGTERM) deletes the staging folder and touches nothing else.
     """
 
-    def __init__(self, root: Path, tag: str) -> None:
+    def __init__(self, root: Path, tag: str, option: str = "--out") -> None:
         self.root = Path(root)
+        self.option = option  # the command-line option that names ``root``, for the error message
         self.dir = staging_dir(self.root, tag)
         self.items: list[tuple[Path | None, Path]] = []
         self.committed = False
 
     def __enter__(self) -> Staging:
+        check_writable(self.root, self.option)  # name the user's folder, not the hidden staging one
         normal_mode_dir(self.root)
         recover(self.dir)
         self.dir.mkdir()

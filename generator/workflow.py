@@ -111,7 +111,8 @@ def generate_pack(
         from .render.pool import prestart
 
         prestart(options.output.jobs)  # the render processes load WeasyPrint while the key is built
-    with Staging(root, options.pack) as staging:  # recovers a staging folder a killed run left
+    # Staging recovers a staging folder a killed run left
+    with Staging(root, options.pack, "--out" if options.pdf else "--keys") as staging:
         check_outputs(options)
         n = len(students) if students is not None else (count or 0)
         solved = 0
@@ -149,6 +150,7 @@ def generate_pack(
                 rendered += k
                 tick("Rendering PDFs", rendered, len(key.variants))
 
+            rendering(0)  # the bar shows (and its clock runs) while the render processes start
             made = write_pack(key, staged_dir, options.output, rendering)
             write_manifest(staged_dir)
             files = [pack_dir / p.relative_to(staged_dir) for p in made]

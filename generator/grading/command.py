@@ -66,16 +66,19 @@ def grade(
     \b
     Examples:
       backprop-exam grade answer_keys/midterm.json responses.csv --out grades/midterm
-      backprop-exam grade answer_keys/midterm.json scans/ --out grades/midterm --ecf-credit 0.5 --force
+      backprop-exam grade answer_keys/midterm.json filled-pdfs/ --out grades/midterm --ecf-credit 0.5 --force
       backprop-exam grade answer_keys/midterm.json quiz-responses.xlsx --gradebook moodle --out grades/quiz
     """
+    from ..progress import StageBars
     from .run import grade_files
     from .summary import print_summary
 
     check_argument_order(key_file, submissions)
     out = Path(out_dir) if out_dir else Path("grades") / Path(key_file).stem
-    run = grade_files(
-        key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
-        gradebooks=gradebooks, assignment=assignment, decimal_comma=decimal_comma,
-    )  # fmt: skip
+    with StageBars() as bars:  # the feedback PDFs take minutes for a large class: show them coming
+        run = grade_files(
+            key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
+            gradebooks=gradebooks, assignment=assignment, decimal_comma=decimal_comma,
+            progress=lambda done, total: bars("Feedback PDFs", done, total),
+        )  # fmt: skip
     print_summary(run)

@@ -200,6 +200,8 @@ def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, pr
     """One PDF per graded submission, rendered in ``jobs`` processes (default: all cores)."""
     dest.mkdir(parents=True, exist_ok=True)
     names = _unique_names(grading)
+    if progress:  # the bar shows (and its clock runs) while the workers start, before the first PDF
+        progress(0, len(names))
     contexts = [feedback_context(g, grading.key, grading.ecf_credit) for g in grading.graded]
     keeps = [_feedback_keep(grading, g) for g in grading.graded]
     tagged = [grading.key.printing.tagged] * len(contexts)

@@ -88,7 +88,12 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
     return files, issues
 
 
+SCAN_FIRST = "scanned answer sheets are read with 'backprop-exam scan' first; grade the submissions.csv it writes"
+
+
 def _unsupported(p: Path) -> Issue:
+    if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+        return Issue(str(p), "unreadable_file", f"{p}: an image, skipped; {SCAN_FIRST}")
     return Issue(str(p), "unreadable_file", f"{p}: not a .csv, .json or .pdf file; skipped")
 
 
@@ -277,7 +282,7 @@ def read_pdf(path: Path) -> Iterator[Submission | Issue]:
     if not fields:
         yield Issue(str(path), "unreadable_file", (
             f"{path}: no form fields: an answer key, or a worksheet printed or flattened to PDF; "
-            "grade the filled-in fillable worksheet (or type its answers into a CSV)"
+            f"grade the filled-in fillable worksheet (or type its answers into a CSV); {SCAN_FIRST}"
         ))  # fmt: skip
         return
     values: dict[str, object] = {}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..answer_key import atomic_write, read_key
 from ..records import Key
+from ..transaction import check_writable
 from .canvas import canvas_zip
 from .moodle import moodle_xml
 from .qti21 import qti21_zip
@@ -31,5 +32,6 @@ def export_key(key_path: str | Path, fmt: str, out: str | Path | None = None, *,
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it or choose another --out")
     key = read_key(key_path)
+    check_writable(path.parent, "--out")  # name the user's folder, not the hidden temporary file
     atomic_write(path, writer(key), force=force)
     return path

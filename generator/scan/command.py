@@ -60,6 +60,7 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
     from ..network import SpecError
     from ..progress import progress_bar
     from .output import apply_fix, write_outputs
+    from .rasterise import expand
     from .run import CROPS, check_out, scan_files, staged_out
 
     out = Path(out_dir)
@@ -73,6 +74,9 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
         return
     if not scans:
         raise SpecError("no scans given; name the scanned PDF or image files, or a folder of them")
+    files, unread = expand(scans)
+    if not files:  # nothing to read: say so instead of writing an empty --out folder
+        raise SpecError(f"nothing to scan: {'; '.join(unread)}")
     key = read_key(key_file)
     lay = _layout_for(key, key_file, layout)
     check_out(out, force)

@@ -70,6 +70,7 @@ def sheet_context(key: Key, layout: Mapping[str, Any], variant: Variant) -> dict
         "student_name": name,
         "student_id": sid,
         "instructions": INSTRUCTIONS,
+        "decimal_comma": key.printing.decimal_comma,  # the separator between the write-in cells: , or .
         "qr_x": qr["x"],
         "pages": pages,
     }
