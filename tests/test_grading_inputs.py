@@ -67,11 +67,19 @@ def test_any_printed_number_reads_back(x: float, decimals: int) -> None:
     [
         ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+1", "'+1+1"), ("-cmd|calc", "'-cmd|calc"),
         ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("-0.0746", "-0.0746"), ("+0.5", "+0.5"), ("Ann", "Ann"),
-        ("", ""),
+        ("", ""), ("-0,4789", "-0,4789"), ("-1,2,3", "'-1,2,3"), ("\x1b[31mred", "?[31mred"),
+        ("\x9b31mred", "?31mred"), ("-\x1b]8;;http://x\x07", "'-?]8;;http://x?"), ("Łucja\tŻ", "Łucja\tŻ"),
     ],
 )  # fmt: skip
 def test_formula_cells_are_neutralised_numbers_are_not(cell: str, out: str) -> None:
     assert neutralise(cell) == out
+
+
+@given(st.text())
+def test_no_neutralised_cell_holds_a_terminal_control(cell: str) -> None:
+    out = neutralise(cell)
+    assert not any((ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) <= 0x9F for ch in out)
+    assert len(out) in (len(cell), len(cell) + 1)  # replaced one for one, at most an apostrophe added
 
 
 def test_points_are_printed_plainly() -> None:

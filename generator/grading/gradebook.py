@@ -2,13 +2,16 @@
 
 Text that came from a student or a roster (names, ids, what was typed) is neutralised when
 a spreadsheet would run it as a formula: a cell starting with = + - @ (or a tab or carriage
-return) that is not a plain number gets a leading apostrophe.
+return) that is not a plain number gets a leading apostrophe. Control characters (ESC, CSI and
+the other C0/C1 codes but tab and line breaks) become "?", so `cat answers.csv` cannot drive
+the terminal.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from functools import cache
 
 from ..numbers import fmt
@@ -21,10 +24,12 @@ ANSWERS_HEAD = [
     "variant", "student_id", "answer_id", "submitted", "expected", "verdict", "points", "max_points", "diagnosis",
 ]  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def neutralise(cell: str) -> str:
-    """'=HYPERLINK(...)' -> "'=HYPERLINK(...)"; '-0.0746' stays a number."""
+    """'=HYPERLINK(...)' -> "'=HYPERLINK(...)"; '-0.0746' and '-0,0746' stay numbers; ESC -> '?'."""
+    cell = _CONTROL.sub("?", cell)
     if cell.startswith(_FORMULA_START) and not looks_numeric(cell):
         return "'" + cell
     return cell

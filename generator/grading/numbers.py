@@ -16,6 +16,7 @@ from typing import NamedTuple
 OK, BLANK, UNREADABLE = "ok", "blank", "unreadable"
 
 # ASCII digits only: float() also accepts Arabic-Indic digits, '1_000', 'nan' and 'inf'.
+_COMMA_DECIMAL = re.compile(r"[+-]?[0-9]+,[0-9]+")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-", "\uff0b": "+"})
 _SPACES = "\u00a0\u2007\u2009\u202f\u200b\ufeff"  # no-break and thin spaces that spreadsheets and PDFs insert
@@ -96,5 +97,6 @@ def _read(s: str, decimal_comma: bool = False) -> float | None:
 
 
 def looks_numeric(cell: str) -> bool:
-    """True for a cell a spreadsheet reads as a plain number (so it needs no neutralising)."""
-    return _NUMBER.fullmatch(cell.strip()) is not None
+    """True for a plain number, with a decimal point or a decimal comma ('-0,4789'): no formula to neutralise."""
+    s = cell.strip()
+    return _NUMBER.fullmatch(s) is not None or _COMMA_DECIMAL.fullmatch(s) is not None
