@@ -90,12 +90,32 @@ def solve(spec: str, decimals: int | None, as_json: bool, seed: str) -> None:
     help="A long passphrase the pack secret is derived from (checked; weak ones are refused) "
     "[$BACKPROP_EXAM_SECRET, else random].",
 )
-@click.option("--keys", "keys_dir", default="answer_keys", show_default=True, type=click.Path(file_okay=False))
-@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--keys",
+    "keys_dir",
+    default="answer_keys",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the answer key <pack>.json (keep it private: it holds the pack secret).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="output",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder the pack's PDFs go into, as <out>/<pack>/.",
+)
 @click.option("--decimals", "-d", type=click.IntRange(1, 8), help="Decimals of every answer [spec's, else 4].")
 @click.option("--title", default="", help="Worksheet title [the spec's].")
 @click.option("--course", default="", help="Course name printed in the header.")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default="a4",
+    show_default=True,
+    help="Paper size of every PDF of the pack.",
+)
 @click.option(
     "--duplex/--simplex",
     default=True,

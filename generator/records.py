@@ -115,6 +115,7 @@ class PrintSettings(Struct, frozen=True, omit_defaults=True):
 
     decimal_comma: bool = False  # every printed number 0,5450 (the grader reads both anyway)
     tagged: bool = False  # tagged PDF/UA-1 for screen readers
+    paper: Literal["a4", "letter"] = "a4"  # the grader's feedback and report print on it too
 
 
 class KeyStructure(Struct, frozen=True, omit_defaults=True):

@@ -173,7 +173,7 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
     warning = resolve_secret(options.secret, options.seed, options.pack).warning if key.secret_source == "seed" else ""
     lines = [
         *([warning] if warning else []),
-        f"Wrote {len(key.variants)} variants of '{key.pack}' ({layers}, {spec_name}) in "
+        f"Wrote {len(key.variants)} variant{'s' * (len(key.variants) != 1)} of '{key.pack}' ({layers}, {spec_name}) in "
         f"{result.seconds['total']:.1f} s (solving {result.seconds['solving']:.1f} s):",
         f"  answer key   {result.key_path}  ({result.key_bytes // 1024} KB; keep it: it holds the pack secret)",
     ]
@@ -190,7 +190,7 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
             lines.append(f"  solutions    {pack_dir / 'solutions'}/  ({len(solved)} PDFs, one per student)")
         layout = pack_dir / "answer-sheet-layout.json"
         if layout in result.files:
-            lines.append(f"  answer sheet the last page(s) of each worksheet, for scanning (where: {layout})")
+            lines.append(f"  answer sheet {layout}  (its layout; the sheet is the last page(s) of each worksheet)")
     if result.removed_pdfs:
         lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)

@@ -39,6 +39,15 @@ def test_every_command_has_help_with_an_example(run: CliRunner) -> None:
         assert res.exit_code == 0, name
         assert (cmd.help or "").strip(), name
         assert "backprop-exam" in res.output, f"{name} --help shows no example"
+        for param in cmd.params:  # every option says what it is for
+            if isinstance(param, click.Option) and not param.hidden:
+                assert (param.help or "").strip(), f"{name} {param.opts[0]} has no help text"
+
+
+def test_one_variant_is_said_in_the_singular(run: CliRunner) -> None:
+    res = run.invoke(cli, ["generate", "--count", "1", "--pack", "one", "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    assert "Wrote 1 variant of 'one'" in res.output
 
 
 def test_presets_lists_the_four_references(run: CliRunner) -> None:

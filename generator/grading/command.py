@@ -52,9 +52,14 @@ def check_argument_order(key_file: str, submissions: tuple[str, ...]) -> None:
     "--decimal-comma/--decimal-point", default=None,
     help="Feedback and report print numbers 0,5450 or 0.5450 [as the pack's worksheets].",
 )  # fmt: skip
+@click.option(
+    "--paper", type=click.Choice(["a4", "letter"]), default=None,
+    help="Paper size of the feedback and report PDFs [the pack's].",
+)  # fmt: skip
 def grade(
     key_file: str, submissions: tuple[str, ...], out_dir: str | None, ecf_credit: float, force: bool,
     no_pdf: bool, jobs: int | None, gradebooks: tuple[str, ...], assignment: str, decimal_comma: bool | None,
+    paper: str | None,
 ) -> None:  # fmt: skip
     """Grade SUBMISSIONS (CSV, JSON, filled PDF worksheets, LMS response reports, or folders) against KEY_FILE.
 
@@ -79,6 +84,6 @@ def grade(
         run = grade_files(
             key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
             gradebooks=gradebooks, assignment=assignment, decimal_comma=decimal_comma,
-            progress=lambda done, total: bars("Feedback PDFs", done, total),
+            paper=paper, progress=lambda done, total: bars("Feedback PDFs", done, total),
         )  # fmt: skip
     print_summary(run)

@@ -80,12 +80,16 @@ def grade_files(
     gradebooks: Sequence[str] = (),
     assignment: str = "",
     decimal_comma: bool | None = None,
+    paper: str | None = None,
 ) -> GradeRun:
     """Grade every submission in ``submissions`` (files or folders) and write the --out folder.
 
     ``decimal_comma``: the feedback and report PDFs print numbers 0,5450 (True) or 0.5450
-    (False); None: as the pack's worksheets were printed (the key's ``print``).
+    (False); None: as the pack's worksheets were printed (the key's ``print``). ``paper``: a4 or
+    letter for those PDFs; None: the pack's paper.
     """
+    if paper not in (None, "a4", "letter"):
+        raise SpecError(f"unknown paper {paper!r}; use a4 or letter")
     if not 0.0 <= ecf_credit <= 1.0:
         raise SpecError(f"--ecf-credit {ecf_credit} is outside 0..1; use e.g. 1 (full) or 0.5 (half)")
     out = Path(out)
@@ -100,6 +104,11 @@ def grade_files(
     if decimal_comma is not None and decimal_comma != key.printing.decimal_comma:  # the PDFs print otherwise
         grading.key = msgspec.structs.replace(
             key, printing=msgspec.structs.replace(key.printing, decimal_comma=decimal_comma)
+        )
+    if paper is not None and paper != grading.key.printing.paper:
+        grading.key = msgspec.structs.replace(
+            grading.key,
+            printing=msgspec.structs.replace(grading.key.printing, paper="letter" if paper == "letter" else "a4"),
         )
     grading.issues[:0] = read_issues
     t_grade = time.perf_counter()
@@ -144,25 +153,30 @@ def write_outputs(
     run.files = [out / n for n in names]
 
 
-def _html_pdf(template: str, ctx: dict[str, Any], keep: Sequence[str] | None = None, tagged: bool = False) -> bytes:
+def _html_pdf(
+    template: str, ctx: dict[str, Any], keep: Sequence[str] | None = None, tagged: bool = False, paper: str = "a4"
+) -> bytes:
     from ..render.numberstyle import decimal_comma
     from ..render.pdf import html_to_pdf
     from ..render.templating import render_template
 
     html = render_template(template, **ctx)
-    return html_to_pdf(html if keep is None else decimal_comma(html, keep), forms=False, tagged=tagged)
+    return html_to_pdf(html if keep is None else decimal_comma(html, keep), forms=False, tagged=tagged, paper=paper)
 
 
-def feedback_pdf(ctx: dict[str, Any], keep: Sequence[str] | None = None, tagged: bool = False) -> bytes:
+def feedback_pdf(
+    ctx: dict[str, Any], keep: Sequence[str] | None = None, tagged: bool = False, paper: str = "a4"
+) -> bytes:
     """One student's feedback PDF; with ``keep`` (not None) every number has a decimal comma, but
     not the ``keep`` strings (names, ids, what the student typed: render/numberstyle.py);
-    ``tagged``: tagged PDF/UA-1, as the pack's worksheets (the key's ``print``)."""
-    return _html_pdf("grading/feedback.html.j2", ctx, keep, tagged)
+    ``tagged``: tagged PDF/UA-1, and ``paper``, as the pack's worksheets (the key's ``print``)."""
+    return _html_pdf("grading/feedback.html.j2", ctx, keep, tagged, paper)
 
 
 def report_pdf(grading: Grading) -> bytes:
     ctx = report_context(grading)
-    return _html_pdf("grading/report.html.j2", ctx, _report_keep(grading), grading.key.printing.tagged)
+    printing = grading.key.printing
+    return _html_pdf("grading/report.html.j2", ctx, _report_keep(grading), printing.tagged, printing.paper)
 
 
 def _feedback_keep(grading: Grading, g: Graded) -> tuple[str, ...] | None:
@@ -205,17 +219,18 @@ def render_feedback(grading: Grading, dest: Path, *, jobs: int | None = None, pr
     contexts = [feedback_context(g, grading.key, grading.ecf_credit) for g in grading.graded]
     keeps = [_feedback_keep(grading, g) for g in grading.graded]
     tagged = [grading.key.printing.tagged] * len(contexts)
+    papers = [grading.key.printing.paper] * len(contexts)
     # A worker pays about a second to start WeasyPrint; without --jobs, use one per 8 PDFs at most.
     workers = min(jobs, len(contexts)) if jobs else min(os.cpu_count() or 1, len(contexts) // 8)
     if workers <= 1:
-        _write_all(dest, names, map(feedback_pdf, contexts, keeps, tagged), progress)
+        _write_all(dest, names, map(feedback_pdf, contexts, keeps, tagged, papers), progress)
         return
     from ..processes import worker_started
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
     try:
         chunk = max(1, min(16, len(contexts) // (4 * workers)))
-        _write_all(dest, names, pool.map(feedback_pdf, contexts, keeps, tagged, chunksize=chunk), progress)
+        _write_all(dest, names, pool.map(feedback_pdf, contexts, keeps, tagged, papers, chunksize=chunk), progress)
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: drop the queued PDFs, end the workers
         pool.shutdown(wait=True, cancel_futures=True)
         raise

@@ -26,7 +26,7 @@ def write_answer_keys(
     key_file: str | Path,
     out: str | Path | None = None,
     *,
-    paper: str = "a4",
+    paper: str | None = None,
     solutions: bool = False,
     decimal_comma: bool | None = None,
     tagged: bool | None = None,
@@ -36,7 +36,7 @@ def write_answer_keys(
 ) -> KeyFiles:
     """The marking key PDF, or with ``solutions`` the folder of worked solutions; all or nothing.
 
-    ``decimal_comma`` and ``tagged`` default to how the pack was generated (the key's ``print``).
+    ``paper``, ``decimal_comma`` and ``tagged`` default to how the pack was generated (the key's ``print``).
     """
     from ..answer_key import read_key
     from ..transaction import Staging, check_replaceable, write_manifest
@@ -69,7 +69,13 @@ def write_answer_keys(
 
     only = ("solution",) if solutions else ("marking-key",)
     options = OutputOptions(
-        paper=paper, duplex=False, solutions=solutions, jobs=jobs, only=only, decimal_comma=decimal_comma, tagged=tagged
+        paper=paper or data.printing.paper,
+        duplex=False,
+        solutions=solutions,
+        jobs=jobs,
+        only=only,
+        decimal_comma=decimal_comma,
+        tagged=tagged,
     )
     with Staging(target.parent, target.stem) as staging:
         staged = staging.path("key")
@@ -93,7 +99,12 @@ def write_answer_keys(
     help="Marking-key PDF [output/<pack>/answer-key.pdf]; "
     "with --solutions, the folder of the worked solutions [output/<pack>/solutions].",
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default=None,
+    help="Paper size of the marking key or the worked solutions [as the pack was generated].",
+)
 @click.option(
     "--solutions",
     "--per-student",
@@ -112,7 +123,7 @@ def write_answer_keys(
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Render processes [all cores].")
 @click.option("--force", is_flag=True, help="Replace existing PDFs (only ones backprop-exam wrote).")
 def key(
-    key_file: str, out: str | None, paper: str, solutions: bool, decimal_comma: bool | None, tagged: bool | None,
+    key_file: str, out: str | None, paper: str | None, solutions: bool, decimal_comma: bool | None, tagged: bool | None,
     duplex: bool, jobs: int | None, force: bool,
 ) -> None:  # fmt: skip
     """Print the marking key of a pack again, or the students' worked solutions, from its answer-key JSON alone.

@@ -356,7 +356,12 @@ def _drop_engine() -> None:
 
 
 def html_to_pdf(
-    html: str, *, forms: bool = False, metadata: dict[str, str] | None = None, tagged: bool = False
+    html: str,
+    *,
+    forms: bool = False,
+    metadata: dict[str, str] | None = None,
+    tagged: bool = False,
+    paper: str | None = None,
 ) -> bytes:
     """Lay out ``html`` (relative URLs resolve inside templates/) and return the PDF bytes.
 
@@ -364,7 +369,14 @@ def html_to_pdf(
     title, author, subject and keywords fill the standard PDF Info entries; any other key
     (letters and digits only, e.g. ``BackpropExamVariant``) becomes a custom Info entry.
     Only files inside templates/ can be loaded (link base.css for the bundled fonts).
-    ``tagged``: a tagged PDF/UA-1 (for screen readers).
+    ``tagged``: a tagged PDF/UA-1 (for screen readers). ``paper`` (a4, letter): the page size,
+    over the document's own ``@page`` size.
     """
-    pdf, _ = engine().render(html, forms=forms, metadata=metadata, tagged=tagged)
+    eng = engine()
+    sheets = None
+    if paper is not None:
+        if paper not in PAPER_SIZES:
+            raise ValueError(f"unknown paper {paper!r}; use a4 or letter")
+        sheets = [eng.css("paper-over", f"@page {{ size: {PAPER_SIZES[paper]} !important; }}")]  # over the document's own
+    pdf, _ = eng.render(html, stylesheets=sheets, forms=forms, metadata=metadata, tagged=tagged)
     return pdf

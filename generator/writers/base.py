@@ -31,6 +31,7 @@ class OutputOptions:
         return PrintSettings(
             decimal_comma=stored.decimal_comma if self.decimal_comma is None else self.decimal_comma,
             tagged=stored.tagged if self.tagged is None else self.tagged,
+            paper="letter" if self.paper == "letter" else "a4",
         )
 
 
