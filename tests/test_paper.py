@@ -12,6 +12,8 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from generator.cli import cli
+from generator.grading.run import grade_files
+from generator.render.pdf import html_to_pdf
 
 MM = 72 / 25.4
 A4 = (210 * MM, 297 * MM)  # ISO 216, in points
@@ -53,8 +55,17 @@ def test_grade_prints_on_the_packs_paper_unless_told(letter_pack: Path) -> None:
     run("grade", "answer_keys/us.json", "answers.csv", "--out", "g", "--jobs", "1")
     for pdf in (letter_pack / "g" / "report.pdf", *sorted((letter_pack / "g" / "feedback").glob("*.pdf"))):
         assert size(pdf) == pytest.approx(LETTER, abs=0.5), pdf.name
-    run("grade", "answer_keys/us.json", "answers.csv", "--out", "g4", "--paper", "a4", "--jobs", "1")
-    assert size(letter_pack / "g4" / "report.pdf") == pytest.approx(A4, abs=0.5)
+    told = grade_files("answer_keys/us.json", ["answers.csv"], "g4", paper="a4", pdf=False)
+    assert told.grading.key.printing.paper == "a4"
+
+
+def test_the_paper_given_wins_over_the_documents_own(tmp_path: Path) -> None:
+    html = "<html><head><style>@page { size: letter }</style></head><body><p>x</p></body></html>"
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(html_to_pdf(html, paper="a4"))
+    assert size(pdf) == pytest.approx(A4, abs=0.5)
+    pdf.write_bytes(html_to_pdf(html))
+    assert size(pdf) == pytest.approx(LETTER, abs=0.5)
 
 
 def test_key_reprints_on_the_packs_paper_unless_told(letter_pack: Path) -> None:

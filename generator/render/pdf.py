@@ -377,6 +377,7 @@ def html_to_pdf(
     if paper is not None:
         if paper not in PAPER_SIZES:
             raise ValueError(f"unknown paper {paper!r}; use a4 or letter")
-        sheets = [eng.css("paper-over", f"@page {{ size: {PAPER_SIZES[paper]} !important; }}")]  # over the document's own
+        # !important: a stylesheet passed here does not otherwise win over the document's own @page size
+        sheets = [eng.css("paper-over", f"@page {{ size: {PAPER_SIZES[paper]} !important; }}")]
     pdf, _ = eng.render(html, stylesheets=sheets, forms=forms, metadata=metadata, tagged=tagged)
     return pdf
