@@ -44,33 +44,9 @@ REXAMS_EXERCISE = ROOT / "benchmarks" / "rexams" / "backprop.Rmd"
 def tree_memory_mb(pid: int) -> float:
     """Memory of pid and all its descendants in MB (Linux /proc): the sum of PSS, which splits
     shared pages between the processes sharing them, or of RSS where PSS is not available."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
-        total += _kb(f"/proc/{p}/smaps_rollup", "Pss:") or _kb(f"/proc/{p}/status", "VmRSS:")
-    return total / 1024
+    from generator.processes import memory_mb, process_tree
 
-
-def _kb(path: str, field: str) -> int:
-    try:
-        with open(path) as fh:
-            for line in fh:
-                if line.startswith(field):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return sum(memory_mb(p)[0] for p in process_tree(pid))
 
 
 class PeakMemory:

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from generator.answer_key import read_key
+from generator.processes import memory_mb, process_tree
 from generator.records import Key
 from generator.scan.run import scan_files
 from generator.scan.synthetic import Style, digits_for, distort, fill_page, jpeg
@@ -220,39 +221,8 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
 
-    @staticmethod
-    def tree(root: int) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-        out, todo = [], [root]
-        while todo:
-            pid = todo.pop()
-            out.append(pid)
-            todo.extend(children.get(pid, []))
-        return out
-
-    @staticmethod
-    def usage(pid: int) -> tuple[float, float]:
-        """(PSS, RSS) of ``pid`` in MB; (0, 0) when it has just ended."""
-        pss = rss = 0.0
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        pss = int(line.split()[1]) / 1024
-                    elif line.startswith("Rss:"):
-                        rss = int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return pss, rss
+    tree = staticmethod(process_tree)  # this process, the fork server, its workers
+    usage = staticmethod(memory_mb)  # (PSS, RSS) in MB; (0, 0) when it has just ended
 
     def sample(self) -> None:
         pids = self.tree(os.getpid())

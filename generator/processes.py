@@ -52,3 +52,54 @@ def watch_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it (Linux /proc; just ``root`` elsewhere).
+
+    Pool workers may be children of multiprocessing's fork server rather than of the command's
+    process, so the benchmarks measure memory over this whole tree.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return [root]
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(PSS, RSS) of ``pid`` in MB; PSS shares each page among the processes mapping it, so it
+    sums over a tree. Without smaps_rollup both are the RSS; (0, 0) when the process has ended."""
+    fields = {"Pss:": 0.0, "Rss:": 0.0}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line[:4] in fields:
+                    fields[line[:4]] = int(line.split()[1]) / 1024
+        return fields["Pss:"], fields["Rss:"]
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) / 1024
+                    return rss, rss
+    except OSError:
+        pass
+    return 0.0, 0.0

@@ -421,45 +421,34 @@ def _layout_once(
     # where they cover no edge crossing and touch no node
     biases: list[str] = []
     clear = True
+
+    def bias_label(x: float, y: float, sub: str, rest: str) -> None:
+        """b with subscript ``sub``, then ``rest`` (' = 0.35'), placed beside (x, y) on a white backing."""
+        nonlocal clear
+        w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(rest, TEXT_FONT)
+        r, ok = _bias_spot(x, y, w, obstacles, nodes, edges, crossings)
+        clear = clear and ok
+        obstacles.append(r)
+        biases.append(
+            _backed(
+                r,
+                f'<text x="{r.cx - w / 2:.1f}" y="{r.cy + 2.9:.1f}" font-size="{TEXT_FONT}" class="bias">'
+                f'<tspan font-style="italic">b</tspan>'
+                f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{escape(sub)}</tspan>'
+                f'<tspan dy="-1.8">{escape(rest)}</tspan></text>',
+            )
+        )
+
     for l in range(1, n_cols):
         col = pos[l]
         if net.bias == "per_neuron":
             for j, (x, y) in enumerate(col):
                 # the neuron's own bias symbol, b with subscript h1 (h1,2 in deep nets)
-                sub = neuron_name(lt, l, j + 1).replace("_", ",")
-                s = " = " + value(bias_name(lt, l, j + 1), net.biases[l - 1][j])
-                w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(s, TEXT_FONT)
-                r, ok = _bias_spot(x, y, w, obstacles, nodes, edges, crossings)
-                clear = clear and ok
-                obstacles.append(r)
-                biases.append(
-                    _backed(
-                        r,
-                        f'<text x="{r.cx - w / 2:.1f}" y="{r.cy + 2.9:.1f}" font-size="{TEXT_FONT}" class="bias">'
-                        f'<tspan font-style="italic">b</tspan>'
-                        f'<tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{escape(sub)}</tspan>'
-                        f'<tspan dy="-1.8">{escape(s)}</tspan></text>',
-                    )
-                )
+                bias_label(x, y, neuron_name(lt, l, j + 1).replace("_", ","),
+                           " = " + value(bias_name(lt, l, j + 1), net.biases[l - 1][j]))  # fmt: skip
         elif net.bias == "shared":
             x, y = col[0]
-            b = value(bias_name(lt, l, None), net.biases[l - 1][0])
-            w = (
-                text_width("b", TEXT_FONT)
-                + text_width(str(l), TEXT_FONT * 0.7)
-                + text_width(f" = {b} (shared)", TEXT_FONT)
-            )
-            r, ok = _bias_spot(x, y, w, obstacles, nodes, edges, crossings)
-            clear = clear and ok
-            obstacles.append(r)
-            biases.append(
-                _backed(
-                    r,
-                    f'<text x="{r.cx - w / 2:.1f}" y="{r.cy + 2.9:.1f}" font-size="{TEXT_FONT}" class="bias">'
-                    f'<tspan font-style="italic">b</tspan><tspan font-size="{TEXT_FONT * 0.7:.2f}" dy="1.8">{l}</tspan>'
-                    f'<tspan dy="-1.8"> = {escape(b)} (shared)</tspan></text>',
-                )
-            )
+            bias_label(x, y, str(l), f" = {value(bias_name(lt, l, None), net.biases[l - 1][0])} (shared)")
 
     placed, ok = _place(edges, obstacles, crossings, nodes)
     clear = clear and ok
