@@ -17,6 +17,7 @@ from generator.cli import cli
 from generator.grading import Submission, grade_key, read_all
 from generator.grading.numbers import ambiguous, parse_number
 from generator.grading.run import GradeRun
+from generator.grading.submissions import expand
 from generator.grading.summary import print_summary
 from generator.pack import build_pack
 from generator.records import Key
@@ -130,6 +131,22 @@ def test_duplicate_or_case_variant_answer_columns_are_reported(tmp_path: Path, s
     subs, issues = read_all([p])
     assert subs[0].answers == {"z_h1": "0.1"}
     assert [i.kind for i in issues] == ["duplicate_column"]
+
+
+def test_a_scan_output_folder_gives_its_submissions_csv_only(tmp_path: Path) -> None:
+    out = tmp_path / "scans"
+    (out / "crops" / "ABC-DEF").mkdir(parents=True)
+    written = ["submissions.csv", "corrections.csv", "scan-issues.csv", "review.html", "crops/ABC-DEF/z_h1.png"]
+    for name in written:
+        (out / name).write_bytes(b"variant,z_h1\nABC-DEF,0.5\n" if name.endswith(".csv") else b"x")
+    (out / ".backprop-exam-files").write_text("\n".join(written) + "\n", encoding="utf-8")
+    files, issues = expand([out])
+    assert files == [out / "submissions.csv"]
+    assert issues == []
+    (out / ".backprop-exam-files").unlink()  # a folder the teacher made: every file is read or named
+    files, issues = expand([out])
+    assert [f.name for f in files] == ["corrections.csv", "scan-issues.csv", "submissions.csv"]
+    assert len(issues) == 2
 
 
 def test_unsupported_files_inside_a_folder_are_reported(tmp_path: Path) -> None:

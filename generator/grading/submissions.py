@@ -65,13 +65,35 @@ def visible_files(folder: Path) -> list[Path]:
     )
 
 
+# What `scan --out` writes besides submissions.csv: for the teacher, not submissions
+SCAN_SIDE_FILES = ("corrections.csv", "scan-issues.csv", "review.html")
+
+
+def scan_output(folder: Path) -> Path | None:
+    """``folder``'s submissions.csv when the folder is a scan's --out (its manifest lists the
+    scan's own files), else None: grading such a folder reads only that CSV."""
+    from ..transaction import MANIFEST
+
+    try:
+        listed = set((folder / MANIFEST).read_text(encoding="utf-8", errors="replace").splitlines())
+    except OSError:
+        return None
+    if "submissions.csv" in listed and listed.intersection(SCAN_SIDE_FILES):
+        return folder / "submissions.csv"
+    return None
+
+
 def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Issue]]:
-    """Files to read, in the order given; a folder contributes its .csv/.json/.pdf files sorted by name."""
+    """Files to read, in the order given; a folder contributes its .csv/.json/.pdf files sorted by
+    name (a scan's --out folder its submissions.csv only)."""
     files: list[Path] = []
     issues: list[Issue] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        scanned = scan_output(p) if p.is_dir() else None
+        if scanned is not None:
+            files.append(scanned)
+        elif p.is_dir():
             inside = visible_files(p)
             found = [f for f in inside if f.suffix.lower() in SUFFIXES]
             if not found:
