@@ -48,5 +48,5 @@ def crop_png(folder: Path | None, answer_id: str) -> bytes | None:
 
 
 def data_url(png: bytes | None) -> str:
-    """A data: URL of a PNG for the feedback template ('' for none)."""
+    """A data: URL of a PNG for the feedback PDF and review.html ('' for none)."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else ""

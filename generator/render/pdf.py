@@ -210,11 +210,14 @@ class Engine:
         return self._css[key]
 
     def stylesheets(self, kind: str, paper: str) -> list[CSS]:
+        return [*(self.css(n) for n in STYLESHEETS[kind]), self.paper(paper)]
+
+    def paper(self, paper: str) -> CSS:
+        """The page size; !important, as a stylesheet passed to WeasyPrint does not otherwise win
+        over the document's own @page size (the grading PDFs set A4)."""
         if paper not in PAPER_SIZES:
             raise ValueError(f"unknown paper {paper!r}; use a4 or letter")
-        sheets = [self.css(n) for n in STYLESHEETS[kind]]
-        sheets.append(self.css("paper", f"@page {{ size: {PAPER_SIZES[paper]}; }}"))
-        return sheets
+        return self.css("paper", f"@page {{ size: {PAPER_SIZES[paper]} !important; }}")
 
     def render(
         self,
@@ -373,11 +376,6 @@ def html_to_pdf(
     over the document's own ``@page`` size.
     """
     eng = engine()
-    sheets = None
-    if paper is not None:
-        if paper not in PAPER_SIZES:
-            raise ValueError(f"unknown paper {paper!r}; use a4 or letter")
-        # !important: a stylesheet passed here does not otherwise win over the document's own @page size
-        sheets = [eng.css("paper-over", f"@page {{ size: {PAPER_SIZES[paper]} !important; }}")]
+    sheets = None if paper is None else [eng.paper(paper)]
     pdf, _ = eng.render(html, stylesheets=sheets, forms=forms, metadata=metadata, tagged=tagged)
     return pdf

@@ -3,12 +3,11 @@ scan-issues.csv, corrections.csv (flagged answers, for the teacher to fill in) a
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 from pathlib import Path
 
-from ..grading.crops import CROPS_COLUMN
+from ..grading.crops import CROPS_COLUMN, data_url
 from .run import ScanResult
 
 FLAG_PREFIX = "flag:"  # flag columns: 'flag:z_h1'; grade ignores them, an unread answer is '?' (unreadable)
@@ -61,10 +60,9 @@ def review_html(result: ScanResult) -> str:
             r = s.reads.get(i)
             if r is None or not r.flag:
                 continue
-            png = s.crops.get(i, b"")
             items.append({
                 "variant": s.variant, "student": s.name or s.student_id, "answer_id": i, "flag": r.flag, "seen": r.seen,
-                "src": "data:image/png;base64," + base64.b64encode(png).decode() if png else "",
+                "src": data_url(s.crops.get(i)),
             })  # fmt: skip
     return render_template("scan-review.html.j2", items=items, issues=result.issues, sheets=len(result.sheets),
                            pages=result.pages)  # fmt: skip
