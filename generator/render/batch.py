@@ -103,23 +103,25 @@ def render_worksheet(key: Key, variant: Variant, paper: str, *, stamp: bool | No
     """(PDF, pages) of one variant's fillable worksheet, in this process.
 
     ``stamp``: lay out the question pages after page 1 once per process and stamp them on this
-    student's copy (render/stamp.py; the same PDF page for page, about 40 % less CPU); None:
-    when the pack has more than one variant. Falls back to the whole render where stamping
-    does not apply (tagged PDF, a sheet whose pages after page 1 are not questions alone, a
-    student whose page 1 does not hold what the layout model predicted).
+    student's copy (render/stamp.py: the same pages, about 40 % less CPU); None: when the pack
+    has more than one variant. The worksheet is laid out whole where stamping does not apply:
+    tagged PDF, a sheet whose page 1 does not hold the student's own part (4-4-4-4-3), a student
+    whose page 1 does not hold what the layout model planned.
     """
     from .pdf import engine
 
-    ctx = worksheet_context(key, variant, paper)
     meta = _meta(key, variant)
     if stamp is None:
         stamp = len(key.variants) > 1
-    if stamp and ctx["shared"] and not key.printing.tagged:
+    ctx = worksheet_context(key, variant, paper, split=stamp and not key.printing.tagged)
+    if ctx["shared"]:
+        from .context import split_questions
         from .stamp import render_stamped
 
         stamped = render_stamped(key, variant, paper, ctx, meta)
         if stamped is not None:
             return stamped
+        split_questions(ctx["problems"], None)  # the whole sheet, as WeasyPrint breaks it
     eng = engine()
     html = number_style(render_template("worksheet.html.j2", **ctx), key, [variant])
     return eng.render(

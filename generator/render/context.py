@@ -217,7 +217,9 @@ def question_rows(items: list[dict[str, Any]], answers: list[WorkedAnswer]) -> l
 SHORT_ID = 12
 
 
-def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
+def worksheet_context(key: Key, variant: Variant, paper: str = "a4", *, split: bool = False) -> dict[str, Any]:
+    """The worksheet's context; ``split``: the questions after page 1 start page 2 where the
+    layout model says, so that render/stamp.py can share them (see split_questions)."""
     d = key.decimals
     problems: list[dict[str, Any]] = []
     worked = [worked_of(key, p) for p in variant.problems]
@@ -260,7 +262,9 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
                 row["room"] = f"{next(rooms):.1f}mm"
                 row["page"] = next(pages)
         prob["rooms"] = [row["room"] for sec in prob["sections"] for row in sec["rows"]]
-    shared = split_questions(problems, plan.head_pages)
+    # only after a one-page head: the model's estimate of a longer one (the 4-4-4-4-3's given
+    # values) is less exact, and a forced break where it errs leaves a page end empty
+    shared = split_questions(problems, 1 if split and plan.head_pages == 1 else None)
     example_exact = "0.123456" if d < 6 else "0.1234567891"
     header = _header(key, variant)
     return {
@@ -272,22 +276,28 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
         "problems": problems,
         "multi": len(problems) > 1,
         "shared": shared,  # render/stamp.py may render the pages after the head once per pack
-        "head_pages": plan.head_pages,
+        "head_pages": 1,
         "part": "whole",  # or "head" (the head, then tail_pages empty pages) or "tail" (the pages after the head)
         "tail_pages": 0,
     }
 
 
-def split_questions(problems: list[dict[str, Any]], head_pages: int) -> bool:
+def split_questions(problems: list[dict[str, Any]], head_pages: int | None) -> bool:
     """Split each section's rows into the parts on the head's pages and after (``s["tables"]``).
 
     After the head's pages (see RoomPlan) the layout model puts only rows of boxes and section
     headings; the first of them starts a page (``page_start``: a forced break), so that the
     pages from there on depend on the structure alone and can be rendered once per pack
-    (render/stamp.py); returns whether there are such pages. Else every section is one table.
+    (render/stamp.py); returns whether there are such pages. Else (and with ``head_pages``
+    None) every section is one table, breaking where WeasyPrint breaks it.
     """
     sections = [s for p in problems for s in p["sections"]]
-    later = [(i, k) for i, s in enumerate(sections) for k, row in enumerate(s["rows"]) if row["page"] >= head_pages]
+    later = [
+        (i, k)
+        for i, s in enumerate(sections)
+        for k, row in enumerate(s["rows"])
+        if head_pages is not None and row["page"] >= head_pages
+    ]
     split = bool(later)
     first = later[0] if split else (len(sections), 0)
     for i, s in enumerate(sections):

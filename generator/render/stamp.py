@@ -3,10 +3,10 @@
 Every student of a pack has the same network structure, so the pages that hold only rows of
 answer boxes (headings, symbols, ids, form fields, the room above each box) are the same for
 all of them; only the running header and footer differ. The layout model of context.py
-(``room_plan``) says which pages hold the student's own part, the **head** (title, name,
-instructions, conventions, diagram, given values, and the first rows: page 1, or pages 1-2
-of the largest networks); the template forces a page break before the first row after them
-(``.page-start``), in the whole render and here alike. Then, per student:
+(``room_plan``) says whether page 1 holds the student's own part, the **head** (title, name,
+instructions, conventions, diagram, given values, and the first rows); if so, the template
+forces a page break before the first row after it (``.page-start``; ``worksheet_context(...,
+split=True)``), in the whole render and here alike. Then, per student:
 
 - the **tail** (the pages after the head, without any header or footer) is rendered once per
   process and distinct tail HTML (``tail_of``: a small cache keyed by a hash of the HTML),
@@ -21,10 +21,12 @@ of the largest networks); the template forces a page break before the first row 
   into the form (/AcroForm /Fields; the fonts and graphics states their /DA names go into
   /DR). The file is an incremental update of the head's PDF: its bytes, then the new objects.
 
-``render_worksheet`` (batch.py) renders the worksheet whole for tagged PDF, for a pack of one
-student, where the model puts anything but questions after the head (``ctx["shared"]``), and
-when the student's head does not take the pages the model said (``render_stamped`` returns
-None). tests/test_stamp.py checks stamped against whole renders, pixel by pixel.
+``render_worksheet`` (batch.py) lays the worksheet out whole, without the forced break (as
+WeasyPrint breaks it), for tagged PDF, for a pack of one student, where the model does not fit
+the head on page 1 (``ctx["shared"]`` is false: a 4-4-4-4-3 network's given values reach page
+2), and when the student's head does not take the pages the model said (``render_stamped``
+returns None: a long course name, say). tests/test_stamp.py checks stamped worksheets against
+those whole renders, pixel by pixel.
 """
 
 from __future__ import annotations
