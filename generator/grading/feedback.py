@@ -108,7 +108,7 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
             "max_points": points(m.max_points),
             "diagnosis": m.diagnosis,
             "diagnosis_label": label(m.diagnosis) if m.diagnosis else "",
-            "diagnosis_words": prose_math(explain(m.diagnosis)) if m.diagnosis else "",
+            "diagnosis_words": prose_math(explain(m.diagnosis, st.graph.network.loss)) if m.diagnosis else "",
             "note": m.note,
             "from_own": minus(own),
             "own_correct": own_correct,
