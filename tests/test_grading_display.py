@@ -99,10 +99,12 @@ def test_the_sign_error_of_a_softmax_output_speaks_of_its_delta_not_of_dL_da() -
     grading = graded_multiclass()
     ctx = feedback_context(grading.graded[0], grading.key, 1.0)
     signs = [r for r in ctx["rows"] if r["diagnosis"] == "sign_error"]
-    assert signs and all(r["id"].startswith("delta_o") for r in signs)
+    assert signs
+    assert all(r["id"].startswith("delta_o") for r in signs)
     for words in [r["diagnosis_words"] for r in signs] + [
         m["words"] for m in report_context(grading)["mistakes"] if m["code"] == "sign_error"
     ]:
-        assert "∂" not in str(words) and "delta" in str(words)
+        assert "∂" not in str(words)
+        assert "delta" in str(words)
     squared = feedback_context(graded_one().graded[0], graded_one().key, 1.0)
     assert "∂" in str(next(r for r in squared["rows"] if r["diagnosis"] == "sign_error")["diagnosis_words"])
