@@ -362,7 +362,8 @@ def test_a_600_dpi_colour_scan_reads_the_same(tmp_path: Path) -> None:
 def test_feedback_of_a_scan_shows_each_mistake_as_scanned(
     scanned: tuple[Path, list[dict[str, str]]], tmp_path: Path
 ) -> None:
-    """grade of a scan's submissions.csv: each wrong or blank answer's feedback shows its crop from crops/."""
+    """grade of a scan's submissions.csv: each wrong or unreadable answer's feedback shows its crop from
+    crops/; a blank one does not (an empty grid tells the student nothing)."""
     from PIL import Image
     from pypdf import PdfReader
 
@@ -374,8 +375,9 @@ def test_feedback_of_a_scan_shows_each_mistake_as_scanned(
     write_key(key, key_path)
     run = grade_files(key_path, [out / "submissions.csv"], tmp_path / "grades", jobs=1)
     slips = run.grading.graded[1]
-    mistakes = [m.id for m in slips.marks if m.verdict in ("wrong", "blank", "unreadable")]
+    mistakes = [m.id for m in slips.marks if m.verdict in ("wrong", "unreadable")]
     assert mistakes
+    assert [m.id for m in slips.marks if m.verdict == "blank"] == ["new_b_o1"]  # left blank: no crop shown
     crops = out / rows(out / "submissions.csv")[1]["scan:crops"]
     assert crops == out / "crops" / key.variants[1].variant
     assert sorted(p.stem for p in crops.iterdir()) == sorted(key.structure.answer_ids)  # every answer cropped
