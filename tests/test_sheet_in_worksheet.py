@@ -26,6 +26,7 @@ from generator.writers import OutputOptions
 
 pytestmark = pytest.mark.pdf
 ROSTER = [Student("s1", "Ann Lee"), Student("s2", "Bo Chen"), Student("s3", "Cy Diaz")]
+JOINED: list[tuple[str, str]] = []  # (print file, part) of every part the pack's print files took in
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,17 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Key, Path]:
         pack="sheets", seed="in-worksheet", keys_dir=root / "keys", out_dir=root / "out",
         output=OutputOptions(answer_sheet=True, jobs=1),
     )  # fmt: skip
-    pack = generate_pack(load_builtin("profile", "standard"), options, students=ROSTER)
+    from generator.render.merge import PrintFile
+
+    add = PrintFile.add
+
+    def recording(self: PrintFile, path: Path, title: str) -> None:
+        JOINED.append((self.target.name, Path(path).name))
+        add(self, path, title)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PrintFile, "add", recording)
+        pack = generate_pack(load_builtin("profile", "standard"), options, students=ROSTER)
     return pack.key, root / "out" / "sheets"
 
 
@@ -101,6 +112,15 @@ def test_the_print_file_holds_every_sheet_where_the_layout_says(made: tuple[Key,
         for s in layout["sheets"]
     ]
     assert geometry == build_layout(key)  # the geometry the sheets were drawn from, unchanged
+
+
+def test_the_print_file_is_joined_once(made: tuple[Key, Path]) -> None:
+    """worksheets.pdf takes in each student's worksheet once, with its sheet (it was joined twice:
+    by the worksheet writer, then again by the answer sheet writer)."""
+    _key, out = made
+    sheets = [name for target, name in JOINED if target == "worksheets.pdf"]
+    assert sheets == [f"{s.id}.pdf" for s in ROSTER]
+    assert sorted(p.name for p in (out / "worksheets").iterdir()) == sorted(sheets)
 
 
 def test_the_whole_print_file_scans(made: tuple[Key, Path], tmp_path: Path) -> None:

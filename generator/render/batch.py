@@ -322,11 +322,13 @@ def _render_all(
     jobs: int | None,
     progress: Callable[[int], None] | None,
     extra: tuple[tuple[str, str], ...] = (),
+    print_file: bool = True,
 ) -> list[Path]:
     """Render the documents asked for and merge the print files; returns every path written.
 
     ``extra``: (name, folder) of plug-in variant writers (generator/writers/), rendered in the
-    same pass into <dest>/<folder>/<stem>.pdf.
+    same pass into <dest>/<folder>/<stem>.pdf. ``print_file``: join the worksheets into
+    worksheets.pdf (False when a later writer joins it, e.g. after adding answer sheets).
     """
     from .fonts import warn_missing_glyphs
     from .marking import CHUNK, group_variants
@@ -370,7 +372,9 @@ def _render_all(
     # The print files are written while the workers render: each part is appended as soon as
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.title, key.pack
-    sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
+    sheets_file = (
+        PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets and print_file else None
+    )
     key_file = PrintFile(dest / "answer-key.pdf", count=n_marks, tagged=key.printing.tagged) if marking else None
     ready: dict[tuple[bool, int], Done] = {}
     merged = {True: 0, False: 0}

@@ -115,6 +115,7 @@ def write_pack(
             key, Path(dest), worksheets="worksheet" in names, marking="marking-key" in names,
             solutions="solution" in names, paper=options.paper, duplex=options.duplex, jobs=options.jobs,
             progress=progress, extra=extra,
+            print_file=not any(isinstance(w, PackWriter) and w.joins_worksheets for w in chosen),
         )  # fmt: skip
     for w in chosen:
         if isinstance(w, PackWriter) and not w.builtin:
