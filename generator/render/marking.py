@@ -133,7 +133,10 @@ def answers_table(
 
 
 def group_variants(variants: list[Variant]) -> list[list[Variant]]:
-    """Variants with the same questions and accepted answers, grouped, in roster order."""
+    """Variants with the same questions and accepted answers, grouped, in roster order; an
+    anonymous pack (``--count``, no roster) by variant code, so a teacher finds a code fast."""
+    if not any(v.student for v in variants):
+        variants = sorted(variants, key=lambda v: v.variant)
     groups: dict[tuple[Any, ...], list[Variant]] = {}
     for v in variants:
         groups.setdefault(_signature(v), []).append(v)
