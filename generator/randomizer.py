@@ -136,8 +136,11 @@ def draw_variant(spec: Spec, st: Structure, seed: int, decimals: int) -> Solutio
         if why is None:
             return solve(net, decimals, graph)
         reasons[why.split(" in ")[0] if why.startswith("rounding") else why] += 1
-    top = ", ".join(f"{r} ({n}x)" for r, n in reasons.most_common(3))
+    common = reasons.most_common(3)
+    top = ", ".join(f"{r} ({n}x)" for r, n in common)
+    tiny = common[0][0].endswith("fewer than 2 significant digits")
+    fix = f"give more decimals (--decimals {decimals + 1}, or decimals in the spec), " if tiny and decimals < 8 else ""
     raise SpecError(
         f"spec {spec.name}: no sensible variant in {MAX_TRIES} draws (most rejected: {top}); "
-        "widen the value ranges, use fewer decimals' worth of tiny values, or ask fewer quantities"
+        f"{fix}widen the value ranges, or ask fewer quantities"
     )

@@ -130,6 +130,19 @@ def test_impossible_spec_is_a_clear_error() -> None:
         build_pack(spec, pack="t", count=1, seed="1")
 
 
+def test_tiny_values_error_names_the_decimals_that_draw_the_pack() -> None:
+    """A 4-4-4-4-3 class of six at 4 decimals has no draw whose deltas keep 2 significant digits;
+    the error names the fix that works (one more decimal), not only 'widen the ranges'."""
+    big = {"network": {"layers": [4, 4, 4, 4, 3], "activation": "sigmoid", "bias": "per_neuron"}}
+    spec = parse_spec(big, "big")
+    with pytest.raises(SpecError, match=r"fewer than 2 significant digits.*--decimals 5") as err:
+        build_pack(spec, pack="t", count=6, seed="review-big")
+    assert "\n" not in str(err.value)
+    key = build_pack(spec, pack="t", count=6, seed="review-big", decimals=5)
+    assert len(key.variants) == 6
+    assert all(min(abs(a.exact) for a in v.problems[0].answers) * 10**5 >= 9.5 for v in key.variants)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
