@@ -571,3 +571,8 @@ def test_the_rule_table_the_simulated_class_and_the_docs_name_the_same_mistakes(
     docs = docs_mistake_table()
     assert list(docs) == [r.code for r in RULES]  # same order: the order the rules are tried in
     assert docs == table
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "grading.md").read_text(encoding="utf-8")
+    for r in RULES:  # the words for a loss that gives the output delta directly, as printed
+        assert r.direct_words in " ".join(text.split()), r.code

@@ -80,3 +80,31 @@ def test_charts_use_the_documents_typeface() -> None:
         fonts = set(re.findall(r'id="([A-Za-z]+-[A-Za-z]+)-[0-9a-f]+"', str(svg)))
         assert fonts
         assert all(f.startswith("NotoSans-") for f in fonts), fonts
+
+
+@cache
+def graded_multiclass() -> Grading:
+    """A softmax/cross-entropy student whose output deltas all have their sign flipped."""
+    key = build_pack(load_builtin("profile", "multiclass"), pack="mc", count=1, seed="1")
+    v = key.variants[0]
+    answers: dict[str, object] = {a.id: a.rounded for a in v.problems[0].answers}
+    for aid in [a for a in answers if a.startswith("delta_o")]:
+        d = str(answers[aid])
+        answers[aid] = d[1:] if d.startswith("-") else "-" + d
+    return grade_key(key, [Submission("t", "t.csv", v.variant, "s1", "Ann", answers)])
+
+
+def test_the_sign_error_of_a_softmax_output_speaks_of_its_delta_not_of_dL_da() -> None:
+    """Softmax with cross-entropy has no ∂L/∂a_o step: the words named it (and a squared loss keeps them)."""
+    grading = graded_multiclass()
+    ctx = feedback_context(grading.graded[0], grading.key, 1.0)
+    signs = [r for r in ctx["rows"] if r["diagnosis"] == "sign_error"]
+    assert signs
+    assert all(r["id"].startswith("delta_o") for r in signs)
+    for words in [r["diagnosis_words"] for r in signs] + [
+        m["words"] for m in report_context(grading)["mistakes"] if m["code"] == "sign_error"
+    ]:
+        assert "∂" not in str(words)
+        assert "delta" in str(words)
+    squared = feedback_context(graded_one().graded[0], graded_one().key, 1.0)
+    assert "∂" in str(next(r for r in squared["rows"] if r["diagnosis"] == "sign_error")["diagnosis_words"])

@@ -128,6 +128,35 @@ def test_a_student_with_only_blanks_and_unreadable_answers_is_not_told_your_mist
     assert feedback_context(g2, _graded(lambda i, _: "").key, 1.0)["mistakes_heading"] == "The steps you left blank"
 
 
+def test_a_wholly_blank_scanned_sheet_is_said_in_one_line_without_empty_crops(tmp_path: Path) -> None:
+    """Its feedback showed an empty-grid crop for every blank answer (up to 5 pages); an
+    unreadable answer's crop stays: it shows what the scanner could not read."""
+    import cv2
+    import numpy as np
+
+    from generator.render.templating import render_template
+
+    key = build_pack(load_builtin("preset", "ref-2-2-2-shared"), pack="ref", count=2, seed="1")
+    v, w = key.variants
+    crops = tmp_path / "crops"
+    crops.mkdir()
+    for a in v.problems[0].answers:  # what scan writes: every answer's box, here empty grids
+        cv2.imwrite(str(crops / f"{a.id}.png"), np.full((40, 120), 255, np.uint8))
+    blank = {a.id: "" for a in v.problems[0].answers}
+    smudge = {**blank, "z_h1": "??"}
+    graded = grade_key(key, [Submission("t", "t.csv", v.variant, "s1", "Ann", blank, crops=crops),
+                             Submission("t", "t.csv", w.variant, "s2", "Bo", smudge, crops=crops)])  # fmt: skip
+    whole, one = (feedback_context(g, key, 1.0) for g in graded.graded)
+    assert [m["crop"] for m in whole["mistakes"] if m["crop"]] == []
+    assert whole["blank_sheet"]
+    assert not one["blank_sheet"]
+    assert [m["id"] for m in one["mistakes"] if m["crop"]] == ["z_h1"]
+    html = render_template("grading/feedback.html.j2", **whole)
+    assert html.count("No answer was read") == 1  # one line
+    typed = grade_key(key, [Submission("t", "t.csv", v.variant, "s1", "Ann", blank)]).graded[0]
+    assert feedback_context(typed, key, 1.0)["blank_sheet"] == "Every answer was left blank."
+
+
 def test_diagnosis_is_typeset_in_the_steps_notation() -> None:
     html = str(prose_math("y − a_o instead of a_o − y in ∂L/∂a_o (or a δ flipped)."))
     assert "a_o" not in html

@@ -98,11 +98,23 @@ def test_a_preset_pack_prints_its_key_once() -> None:
 
 
 def test_equal_variants_share_a_block_distinct_ones_do_not() -> None:
-    key = build_pack(load_builtin("profile", "easy"), pack="e", count=6, seed="3")
+    students = [Student(f"s{i}", f"Student {i}") for i in range(6)]
+    key = build_pack(load_builtin("profile", "easy"), pack="e", students=students, seed="3")
     codes = [v.variant for v in key.variants]
+    assert codes != sorted(codes)  # so that the order below is the roster's, not the codes'
     groups = group_variants([*key.variants, key.variants[0]])
     assert [g[0].variant for g in groups] == codes  # roster order, one group per distinct variant
     assert len(groups[0]) == 2
+
+
+def test_an_anonymous_pack_lists_its_variants_by_code() -> None:
+    """A --count pack has no names to look up: the key listed its codes in the order they were drawn."""
+    key = build_pack(load_builtin("profile", "easy"), pack="e", count=8, seed="3")
+    codes = [v.variant for v in key.variants]
+    assert codes != sorted(codes)
+    ctx = marking_context(key, group_variants(key.variants), total=8)
+    printed = [c["code"] for b in ctx["blocks"] for c in b["codes"]]
+    assert printed == sorted(codes, key=lambda c: [ord(ch) for ch in c])
 
 
 def test_bold_minus_and_form_font_cover_what_is_typed() -> None:

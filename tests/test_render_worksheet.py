@@ -3,7 +3,8 @@
 Checked on the PDF itself, not on the layout estimate in render/context.py: the room above
 every answer box, that no page but the last goes half empty, that a row of boxes at the top of
 a page is never a lone box, that the given values start on page 1, that a standard sheet takes
-2 pages, and that a long name stays on one line.
+2 pages, that the last page never holds one row of boxes alone, and that a long name stays on
+one line.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ def words(pdf: Path) -> tuple[list[Word], float]:
     return found, height
 
 
+def rows_of(tabs: list[Word]) -> list[list[Word]]:
+    """Id tabs grouped into rows of boxes (tabs of long ids are smaller: grouped by centre)."""
+    rows: list[list[Word]] = []
+    for tab in sorted(tabs, key=lambda w: (w.page, w.y0 + w.y1)):
+        centre = (tab.y0 + tab.y1) / 2
+        if rows and rows[-1][0].page == tab.page and centre - (rows[-1][0].y0 + rows[-1][0].y1) / 2 < 4:
+            rows[-1].append(tab)
+        else:
+            rows.append([tab])
+    return rows
+
+
 def render(key: Key, paper: str, tmp: Path, index: int = 0) -> Path:
     from generator.render.batch import render_worksheet
 
@@ -93,6 +106,8 @@ def test_pages_are_used_and_every_box_has_room(kind: str, name: str, paper: str,
     # the given values start on page 1 (the 4-4-4-4-3's went to page 2 and left page 1 half empty)
     assert any(w.text == "Given" and w.page == 1 for w in found)
     assert any(w.page == pages for w in tabs)  # no last page holding only "End of worksheet"
+    # nor one row of boxes alone (ref-2-2-1-shared A4 p3, deep letter p4, 4-4-4-4-3 A4 p11, letter p12)
+    assert len(rows_of([w for w in tabs if w.page == pages])) >= 2 or len(rows_of(tabs)) < 3
     assert any(w.text == "End" and w.page == pages for w in found)
     for page in range(1, pages + 1):
         on = [w for w in found if w.page == page and w.y1 < footer]

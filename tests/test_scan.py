@@ -120,7 +120,13 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[s
     again = Image.fromarray(cv2.imread(str(scans / "sheet2.tif"), cv2.IMREAD_GRAYSCALE))  # a 2-page scanned PDF:
     again.save(scans / "stack.pdf", save_all=True, resolution=300,  # the last sheet again, then the other pack's page
                append_images=[Image.fromarray(other).resize((2480, 3508))])  # fmt: skip
-    cv2.imwrite(str(scans / "zz-blank.png"), np.full((1754, 1240), 250, np.uint8))
+    cv2.imwrite(str(scans / "zz-blank.png"), np.full((1754, 1240), 250, np.uint8))  # a blank back: skipped
+    smudged = blank(0, 150)  # a sheet page whose QR code cannot be read: its corner marks say it is a sheet
+    q, px = layout["qr"], 150 / 72
+    y0, y1, x0, x1 = (int((q["y"] - 4) * px), int((q["y"] + q["size"] + 4) * px),
+                      int((q["x"] - 4) * px), int((q["x"] + q["size"] + 4) * px))  # fmt: skip
+    smudged[y0:y1, x0:x1] = 255
+    cv2.imwrite(str(scans / "zz-smudged.png"), smudged)
     key_path = root / "paper.json"
     write_key(key, key_path)
     out = root / "out"
@@ -158,7 +164,9 @@ def test_issues_name_duplicates_other_packs_and_unidentified_pages(scanned: tupl
     assert "sheet2.tif page 1" in dup["message"]
     assert "reads the same" in dup["message"]
     assert (Path(kinds["other_pack"]["file"]).name, kinds["other_pack"]["page"]) == ("stack.pdf", "2")
-    assert Path(kinds["unidentified"]["file"]).name == "zz-blank.png"
+    assert Path(kinds["unidentified"]["file"]).name == "zz-smudged.png"  # a sheet page still flagged
+    assert "zz-blank.png" not in {Path(i["file"]).name for i in issues}  # a page that is no sheet: counted
+    assert "1 worksheet or blank page skipped" in (out / "review.html").read_text()
     assert (out / "review.html").read_text().count("<img") == 0  # nothing flagged on this class
 
 
@@ -354,7 +362,8 @@ def test_a_600_dpi_colour_scan_reads_the_same(tmp_path: Path) -> None:
 def test_feedback_of_a_scan_shows_each_mistake_as_scanned(
     scanned: tuple[Path, list[dict[str, str]]], tmp_path: Path
 ) -> None:
-    """grade of a scan's submissions.csv: each wrong or blank answer's feedback shows its crop from crops/."""
+    """grade of a scan's submissions.csv: each wrong or unreadable answer's feedback shows its crop from
+    crops/; a blank one does not (an empty grid tells the student nothing)."""
     from PIL import Image
     from pypdf import PdfReader
 
@@ -366,8 +375,9 @@ def test_feedback_of_a_scan_shows_each_mistake_as_scanned(
     write_key(key, key_path)
     run = grade_files(key_path, [out / "submissions.csv"], tmp_path / "grades", jobs=1)
     slips = run.grading.graded[1]
-    mistakes = [m.id for m in slips.marks if m.verdict in ("wrong", "blank", "unreadable")]
+    mistakes = [m.id for m in slips.marks if m.verdict in ("wrong", "unreadable")]
     assert mistakes
+    assert [m.id for m in slips.marks if m.verdict == "blank"] == ["new_b_o1"]  # left blank: no crop shown
     crops = out / rows(out / "submissions.csv")[1]["scan:crops"]
     assert crops == out / "crops" / key.variants[1].variant
     assert sorted(p.stem for p in crops.iterdir()) == sorted(key.structure.answer_ids)  # every answer cropped

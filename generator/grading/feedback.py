@@ -72,6 +72,16 @@ def ecf_words(credit: float) -> str:
     return "full credit" if credit >= 1 else "no credit" if credit <= 0 else f"{points(credit)} of a point"
 
 
+def _blank_sheet(g: Graded) -> str:
+    """The one line that says a student left every answer blank ('' otherwise). From a scan it may be
+    digits written in the boxes with no bubble filled: the line says what counts."""
+    if not g.marks or g.count(BLANK) < len(g.marks):
+        return ""
+    if g.submission.crops is not None:
+        return "No answer was read: no bubbles were filled on your sheet."
+    return "Every answer was left blank."
+
+
 def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
     """Plain values only: the template formats nothing and computes nothing."""
     d = key.decimals
@@ -108,7 +118,7 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
             "max_points": points(m.max_points),
             "diagnosis": m.diagnosis,
             "diagnosis_label": label(m.diagnosis) if m.diagnosis else "",
-            "diagnosis_words": prose_math(explain(m.diagnosis)) if m.diagnosis else "",
+            "diagnosis_words": prose_math(explain(m.diagnosis, st.graph.network.loss)) if m.diagnosis else "",
             "note": m.note,
             "from_own": minus(own),
             "own_correct": own_correct,
@@ -119,7 +129,9 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
             chain = [*st.region[m.id], m.id]
             mistakes.append({
                 **row,
-                "crop": data_url(crop_png(g.submission.crops, m.id)),  # the scanned answer box, if from a scan
+                # the scanned answer box, if from a scan, where it shows what was read: a wrong or an
+                # unreadable answer (a blank one shows an empty grid; a blank sheet, page after page of them)
+                "crop": data_url(crop_png(g.submission.crops, m.id)) if m.verdict in (WRONG, UNREADABLE) else "",
                 "steps": [
                     {"formula": steps[s].formula, "substituted": steps[s].substituted,
                      "result": minus(steps[s].result), "asked": s == m.id}
@@ -155,5 +167,6 @@ def feedback_context(g: Graded, key: Key, ecf_credit: float) -> dict[str, Any]:
         "mistakes": mistakes,
         "mistakes_heading": heading,
         "all_correct": g.count(CORRECT) == len(g.marks),  # nothing to explain: no legend
+        "blank_sheet": _blank_sheet(g),
         "any_own_correct": any(r["own_correct"] for r in rows),
     }

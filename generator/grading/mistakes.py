@@ -33,6 +33,9 @@ class Rule:
     label: str  # a short plain name for the PDFs ("sign error")
     words: str  # plain words for students and teachers, in the worksheets' notation (a_o, not ŷ)
     alternatives: tuple[Alternative, ...]
+    # the words where the loss gives the output delta directly (cross-entropy with its output
+    # activation: δ_o = a_o − y, no ∂L/∂a_o step), if they differ
+    direct_words: str = ""
 
 
 def const(v: float) -> str:
@@ -289,11 +292,13 @@ RULES: tuple[Rule, ...] = (
         "sign error",
         "y − a_o instead of a_o − y in ∂L/∂a_o (or a δ or gradient with its sign flipped).",
         (Alternative(_flip_dloss), Alternative(_flip_here, target_only=True)),
+        direct_words="y − a_o instead of a_o − y in the output delta δ_o (or a δ or gradient with its sign flipped).",
     ),
 )
 # The one table code -> label -> explanation; docs/grading.md prints the same.
 LABELS: dict[str, str] = {r.code: r.label for r in RULES}
 WORDS: dict[str, str] = {r.code: r.words for r in RULES}
+_DIRECT_WORDS: dict[str, str] = {r.code: r.direct_words for r in RULES if r.direct_words}
 
 
 def candidates(st: Structure, nid: str, region: tuple[str, ...] | None = None) -> list[tuple[str, dict[str, Node]]]:
@@ -344,7 +349,11 @@ def diagnose(own: OwnValues, node: Node, value: float, honest: Interval, region:
     return found
 
 
-def explain(code: str) -> str:
+def explain(code: str, loss: str = "") -> str:
+    """The plain words of a diagnosis; with the network's ``loss`` named, in the steps that loss
+    has (softmax with cross-entropy has no ∂L/∂a_o: its output delta is a_o − y directly)."""
+    if loss and functions.loss(loss).derivative is None and code in _DIRECT_WORDS:
+        return _DIRECT_WORDS[code]
     return WORDS.get(code, "")
 
 

@@ -252,8 +252,9 @@ def report_context(grading: Grading) -> dict[str, Any]:
             "mistake": it.mistake, "mistake_label": label(it.mistake) if it.mistake else "",
             "mistake_count": it.mistake_count,
         })  # fmt: skip
+    loss = graded[0].vk.structure.graph.network.loss if graded else ""
     mistakes = [
-        {"code": code, "label": label(code), "words": prose_math(explain(code)), "count": count,
+        {"code": code, "label": label(code), "words": prose_math(explain(code, loss)), "count": count,
          "students": len(diag_students[code]),
          "questions": ", ".join(q for q, _ in diag_questions[code].most_common(3))}
         for code, count in diag_total.most_common()

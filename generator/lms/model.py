@@ -14,7 +14,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from ..answer_key import normalize_code
 from ..grading.context import OwnValues, PatchedValues
 from ..grading.grade import KeyIndex
-from ..grading.mistakes import LABELS, WORDS, candidates
+from ..grading.mistakes import LABELS, candidates, explain
 from ..records import Key, WorkedProblem
 from .codes import CODE_LABEL
 
@@ -128,5 +128,5 @@ def _mistakes(own: OwnValues, aid: str, accepted: Range) -> tuple[Mistake, ...]:
         if r.overlaps(accepted) or (code, r) in seen:
             continue
         seen.add((code, r))
-        out.append(Mistake(code, LABELS[code], WORDS[code], r))
+        out.append(Mistake(code, LABELS[code], explain(code, own.st.graph.network.loss), r))
     return tuple(out)

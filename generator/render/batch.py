@@ -322,11 +322,16 @@ def _render_all(
     jobs: int | None,
     progress: Callable[[int], None] | None,
     extra: tuple[tuple[str, str], ...] = (),
+    print_file: bool = True,
+    stages: Callable[[str, int, int], None] | None = None,
 ) -> list[Path]:
     """Render the documents asked for and merge the print files; returns every path written.
 
     ``extra``: (name, folder) of plug-in variant writers (generator/writers/), rendered in the
-    same pass into <dest>/<folder>/<stem>.pdf.
+    same pass into <dest>/<folder>/<stem>.pdf. ``print_file``: join the worksheets into
+    worksheets.pdf (False when a later writer joins it, e.g. after adding answer sheets).
+    ``progress`` counts the variants whose documents are done (the marking key's when it is
+    the only output); ``stages`` (stage, done, total) also hears of the marking key's variants.
     """
     from .fonts import warn_missing_glyphs
     from .marking import CHUNK, group_variants
@@ -350,7 +355,7 @@ def _render_all(
         for c, chunk in enumerate(chunks):
             jobs_list.append(MarkJob(
                 c, chunk, str(parts_dir / f"{c:05d}.pdf"), first=c == 0, total=len(variants),
-                advance=0 if per_student else sum(len(g) for g in chunk),
+                advance=sum(len(g) for g in chunk),
             ))  # fmt: skip
     n_marks = len(jobs_list)
     if per_student:
@@ -370,12 +375,22 @@ def _render_all(
     # The print files are written while the workers render: each part is appended as soon as
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.title, key.pack
-    sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
+    sheets_file = (
+        PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets and print_file else None
+    )
     key_file = PrintFile(dest / "answer-key.pdf", count=n_marks, tagged=key.printing.tagged) if marking else None
     ready: dict[tuple[bool, int], Done] = {}
     merged = {True: 0, False: 0}
+    marked = 0
 
     def merge_ready(d: Done) -> None:
+        nonlocal marked
+        if d.marking and per_student:  # the bar counts students; the marking key has its own
+            marked += d.advance
+            if stages:
+                stages("Marking key", marked, len(variants))
+        elif progress and d.advance:
+            progress(d.advance)
         ready[(d.marking, d.index)] = d
         for is_mark, out in ((True, key_file), (False, sheets_file)):
             while (is_mark, merged[is_mark]) in ready:
@@ -393,7 +408,9 @@ def _render_all(
 
     written: list[Path] = []
     try:
-        run_jobs(jobs_list, header, paper, workers, progress, on_done=merge_ready)
+        if stages and marking and per_student:
+            stages("Marking key", 0, len(variants))
+        run_jobs(jobs_list, header, paper, workers, None, on_done=merge_ready)
         if sheets_file is not None:
             sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
                                f"/{METADATA_PACK}": pack})  # fmt: skip

@@ -386,15 +386,16 @@ def _blocks(problems: list[dict[str, Any]], raw: list[WorkedProblem], width: flo
     return blocks
 
 
-def _paginate(blocks: list[_Block], page_h: float, rooms: list[float]) -> list[int]:
+def _paginate(blocks: list[_Block], page_h: float, rooms: list[float], force: int = -1) -> list[int]:
     """The page (0, 1, ...) of each block, breaking as WeasyPrint does: a block that does not fit
     goes to the next page, and with it the blocks before it that must stay with it (unless they
-    started the page)."""
+    started the page). A page also starts at block ``force`` (see _spread_last_page)."""
     page_of = [0] * len(blocks)
     page, y, first, i = 0, 0.0, 0, 0
     while i < len(blocks):
         h = blocks[i].height + rooms[i]
-        if y + h > page_h and i > first:
+        if (y + h > page_h or i == force) and i > first:
+            force = -1 if i == force else force  # once: the blocks kept with it move along
             j = i
             while j - 1 > first and blocks[j - 1].keep:
                 j -= 1
@@ -408,8 +409,41 @@ def _paginate(blocks: list[_Block], page_h: float, rooms: list[float]) -> list[i
     return page_of
 
 
+def _spread_last_page(blocks: list[_Block], page_h: float, rooms: list[float]) -> int:
+    """The block before which a page starts so that the last page does not hold one row of boxes
+    alone, or -1. Such a row does not fit on the page before even at ROOM_FLOOR (the greedy
+    breaks at the floor already give the fewest pages), so pulling it back would cut the room
+    below three lines of handwriting; instead the row before it moves over too: the sheet keeps
+    its page count, the last page holds two rows and the page before gives its rows more room.
+    Not when that page would keep fewer than two rows itself, or the move would add a page."""
+    page_of = _paginate(blocks, page_h, rooms)
+    rows = [i for i, b in enumerate(blocks) if b.row is not None]
+    last = page_of[-1]
+    on_last = [i for i in rows if page_of[i] == last]
+    if len(on_last) != 1 or len(rows) < 3:
+        return -1
+    before = [i for i in rows if page_of[i] == last - 1]
+    if len(before) < 3:
+        return -1
+    moved = _paginate(blocks, page_h, rooms, force=before[-1])
+    if moved[-1] != last or sum(1 for i in rows if moved[i] == last) < 2:
+        return -1
+    return before[-1]
+
+
 def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> list[float]:
     """The room (mm) above each row of boxes, row by row through every section; see ROOM_FLOOR."""
+    return [room for room, _ in _plan(problems, raw, paper)]
+
+
+def row_pages(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> list[int]:
+    """The page (0, 1, ...) the layout model puts each row of boxes on, in the order of
+    working_room. An estimate: the rendered PDF decides (tests/test_render_worksheet.py)."""
+    return [page for _, page in _plan(problems, raw, paper)]
+
+
+def _plan(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str) -> list[tuple[float, int]]:
+    """(room in mm, page) of each row of boxes."""
     page_h = PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - SLACK
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"])
     blocks = _blocks(problems, raw, width)
@@ -420,9 +454,10 @@ def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper
 
     # the room grows only while every block stays on its page: growing further would push rows
     # to later pages and leave an early one half empty
-    page_of = _paginate(blocks, page_h, uniform(ROOM_FLOOR))
+    force = _spread_last_page(blocks, page_h, uniform(ROOM_FLOOR))
+    page_of = _paginate(blocks, page_h, uniform(ROOM_FLOOR), force)
     room = ROOM_FLOOR
-    while room + 0.5 <= ROOM_MAX and _paginate(blocks, page_h, uniform(room + 0.5)) == page_of:
+    while room + 0.5 <= ROOM_MAX and _paginate(blocks, page_h, uniform(room + 0.5), force) == page_of:
         room += 0.5
     rooms = uniform(room)
     for page in range(page_of[-1] + 1):
@@ -433,7 +468,7 @@ def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper
             extra = min((page_h - used) / len(rows), ROOM_PAGE_MAX - room)
             for i in rows:
                 rooms[i] += max(0.0, extra)
-    return [rooms[i] for i in range(len(blocks)) if is_row[i]]
+    return [(rooms[i], page_of[i]) for i in range(len(blocks)) if is_row[i]]
 
 
 LONG_LINE = 70  # characters of a worked line that may not fit beside the step id (9.5 pt, ~146 mm)

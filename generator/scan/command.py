@@ -92,6 +92,9 @@ def scan(key_file: str, scans: tuple[str, ...], out_dir: str, layout: str | None
     flagged = sum(1 for s in result.sheets for r in s.reads.values() if r.flag)
     click.echo(f"Read {result.pages} page(s): {len(result.sheets)} student sheet(s), {flagged} answer(s) flagged, "
                f"{len(result.issues)} issue(s)")  # fmt: skip
+    if result.skipped:
+        n = len(result.skipped)
+        click.echo(f"  {n} worksheet or blank page{'' if n == 1 else 's'} skipped (no QR code, no corner marks)")
     for i in result.issues[:10]:
         click.echo(f"  {i.kind}: {i.message}")
     if len(result.issues) > 10:

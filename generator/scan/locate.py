@@ -97,12 +97,33 @@ def _find_mark(img: np.ndarray, centre: np.ndarray, half: float, side: float) ->
     return None if best is None else best[1]
 
 
+# A page with neither the sheet's QR code nor its corner marks: a worksheet page of a packet scanned
+# whole, or a blank back. Counted and skipped calmly; a sheet page whose QR does not read still has
+# its corner marks and stays an issue (unidentified).
+NOT_A_SHEET = "not_a_sheet"
+CORNER_SEARCH = 70.0  # points around where a corner mark sits on an upright page, scanned ±3°, shifted
+
+
+def corner_marks_seen(img: np.ndarray, layout: Mapping[str, Any]) -> int:
+    """How many of the sheet's four corner marks are seen without the QR code to go by: a filled
+    square of the marks' size near each corner, the page taken as filling the image (upside down
+    alike: the marks sit symmetrically)."""
+    h, w = img.shape
+    pw, ph = layout["page_size"]
+    scale = (w / pw + h / ph) / 2  # pixels per point
+    side = float(layout["corner_marks"]["size"]) * scale
+    centres = [np.array([m["x"] * w / pw, m["y"] * h / ph]) for m in layout["corner_marks"]["marks"]]
+    return sum(_find_mark(img, c, CORNER_SEARCH * scale, side) is not None for c in centres)
+
+
 def locate(img: np.ndarray, layout: Mapping[str, Any]) -> Located:
     """Map ``img`` to ``layout``; raises LocateError (no QR, another pack, corner marks not found)."""
     import cv2
 
     qr = read_qr(img)
     if qr is None:
+        if corner_marks_seen(img, layout) < 2:
+            raise LocateError(NOT_A_SHEET, "no QR code and no corner marks: not an answer-sheet page")
         raise LocateError("unidentified", "no answer-sheet QR code found; is this an answer sheet, scanned whole?")
     text, corners = qr
     parsed = parse_qr_text(text)

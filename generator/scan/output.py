@@ -65,7 +65,7 @@ def review_html(result: ScanResult) -> str:
                 "src": data_url(s.crops.get(i)),
             })  # fmt: skip
     return render_template("scan-review.html.j2", items=items, issues=result.issues, sheets=len(result.sheets),
-                           pages=result.pages)  # fmt: skip
+                           pages=result.pages, skipped=len(result.skipped))  # fmt: skip
 
 
 def apply_fix(folder: Path, corrections: Path) -> tuple[int, list[str]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..answer_key import normalize_code
 from ..records import Key, Variant
+from .locate import NOT_A_SHEET
 from .marks import AnswerRead, page_not_scanned
 from .pages import PageResult, scan_page
 from .rasterise import RENDER_DPI, PageRef, RasterError, expand, pages_of
@@ -44,6 +45,7 @@ class ScanResult:
     sheets: list[SheetRead]
     issues: list[ScanIssue]
     pages: int
+    skipped: list[str] = field(default_factory=list)  # pages that are not answer sheets ('file page N'), not issues
 
 
 CROPS = "crops"  # --out/crops/<variant>/<answer id>.png: each answer's box as scanned (docs/answer-sheet.md)
@@ -121,9 +123,13 @@ def scan_files(
     all_pages = list(pages_by_number)
     answer_ids = [a["id"] for p in layout["pages"] for a in p["answers"]]
     workers = max(1, min(jobs or (os.cpu_count() or 1), 8))
+    skipped: list[str] = []
     for done, res in enumerate(_results(refs, layout, dpi, workers, crops is not None), start=1):
         if progress:
             progress(done, len(refs))
+        if res.kind == NOT_A_SHEET:  # a worksheet page of a packet scanned whole: no issue, counted once
+            skipped.append(res.ref.where)
+            continue
         _gather(res, variants, sheets, seen, issues, crops)
     for sheet in sheets.values():
         have = {int(s.rsplit("#", 1)[1]) for s in sheet.sources}
@@ -140,7 +146,7 @@ def scan_files(
         sheet.sources = [s.rsplit("#", 1)[0] for s in sheet.sources]
     order = {normalize_code(v.variant): i for i, v in enumerate(key.variants)}
     ordered = sorted(sheets.values(), key=lambda s: order[normalize_code(s.variant)])
-    return ScanResult(answer_ids, ordered, issues, len(refs))
+    return ScanResult(answer_ids, ordered, issues, len(refs), skipped)
 
 
 def _gather(

@@ -145,7 +145,8 @@ def _attach(job: tuple[int, str]) -> tuple[int, int]:
 def attach_sheet(worksheet: Path, sheet: bytes, duplex: bool) -> int:
     """Append the answer-sheet pages ``sheet`` to the PDF ``worksheet`` (rewritten in place, its form
     fields and metadata kept); with ``duplex`` a blank page first when the worksheet has an odd page
-    count, so the sheet starts on a new sheet of paper (torn off and scanned on its own).
+    count, so the sheet starts on a new sheet of paper (torn off and scanned on its own). A tagged
+    worksheet (PDF/UA-1) gets its sheet pages tagged too (see tag_sheet_pages).
 
     Returns the pages of the file now."""
     import io
@@ -157,14 +158,84 @@ def attach_sheet(worksheet: Path, sheet: bytes, duplex: bool) -> int:
     if duplex and own % 2 == 1:
         box = writer.pages[-1].mediabox
         writer.add_blank_page(width=float(box.width), height=float(box.height))
-    for page in PdfReader(io.BytesIO(sheet)).pages:
-        writer.add_page(page)
+    added = [writer.add_page(page) for page in PdfReader(io.BytesIO(sheet)).pages]
+    if "/StructTreeRoot" in writer.root_object:
+        tag_sheet_pages(writer, added)
     total = len(writer.pages)
     tmp = worksheet.with_name(f".{worksheet.name}.tmp")
     with open(tmp, "wb") as fh:
         writer.write(fh)
     tmp.replace(worksheet)
     return total
+
+
+def sheet_alt(page: int, total: int) -> str:
+    """What a screen reader says for a page of the answer sheet (a form drawn for the scanner)."""
+    return (f"Answer sheet for scanning, page {page} of {total}: for each answer a row of write-in boxes "
+            "with a column of bubbles under each digit. The same answers can be typed in this "
+            "worksheet's answer fields.")  # fmt: skip
+
+
+def tag_sheet_pages(writer: Any, pages: list[Any]) -> None:
+    """Tag the answer-sheet ``pages`` appended to a tagged worksheet (PDF/UA-1: every page's content
+    is tagged or an artifact). A sheet is a drawing for the scanner, its cells and bubbles no text
+    to read, so each page becomes one Figure with alt text (sheet_alt), the last element of the
+    worksheet's /Document; where the tree has another shape than WeasyPrint writes (a top element
+    that is not one /Document, a parent tree with /Kids), the pages are marked as artifacts."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    root = writer.root_object["/StructTreeRoot"].get_object()
+    tops = root.get("/K")
+    tops = tops.get_object() if tops is not None else None
+    doc_ref = tops[0] if isinstance(tops, ArrayObject) and len(tops) == 1 else None
+    doc = doc_ref.get_object() if doc_ref is not None else None
+    tree = root.get("/ParentTree")
+    tree = tree.get_object() if tree is not None else None
+    figures = (
+        doc is not None and doc.get("/S") == "/Document" and isinstance(doc.get("/K"), ArrayObject)
+        and tree is not None and "/Kids" not in tree and isinstance(tree.get("/Nums"), ArrayObject)
+    )  # fmt: skip
+    doc_kids = doc["/K"] if figures and doc is not None else ArrayObject()
+    nums = tree["/Nums"] if figures and tree is not None else ArrayObject()
+    keys = [int(nums[i]) for i in range(0, len(nums) - 1, 2)]
+    next_key = max([int(root.get("/ParentTreeNextKey", 0)), *(k + 1 for k in keys)])
+    for n, page in enumerate(pages, 1):
+        data = page.get_contents().get_data() if page.get_contents() is not None else b""
+        if figures:
+            box = [FloatObject(float(v)) for v in page.mediabox]
+            figure = DictionaryObject({
+                NameObject("/Type"): NameObject("/StructElem"),
+                NameObject("/S"): NameObject("/Figure"),
+                NameObject("/P"): doc_ref,
+                NameObject("/Pg"): page.indirect_reference,
+                NameObject("/K"): NumberObject(0),
+                NameObject("/Alt"): TextStringObject(sheet_alt(n, len(pages))),
+                NameObject("/A"): DictionaryObject({
+                    NameObject("/O"): NameObject("/Layout"), NameObject("/BBox"): ArrayObject(box),
+                }),
+            })  # fmt: skip
+            ref = writer._add_object(figure)
+            doc_kids.append(ref)
+            nums.extend([NumberObject(next_key), ArrayObject([ref])])
+            page[NameObject("/StructParents")] = NumberObject(next_key)
+            next_key += 1
+            head = b"/Figure <</MCID 0>> BDC\n"
+        else:
+            head = b"/Artifact BMC\n"
+        stream = DecodedStreamObject()
+        stream.set_data(head + data + b"\nEMC\n")
+        page.replace_contents(stream)
+        page.compress_content_streams()
+    if figures:
+        root[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
 
 
 def _attach_all(
@@ -206,8 +277,9 @@ def add_answer_sheets(
     duplex: bool = True,
     jobs: int | None = None,
 ) -> list[Path]:
-    """Append each student's answer sheet to ``dest/worksheets/<stem>.pdf``, join them again into
-    ``dest/worksheets.pdf`` and write ``dest/answer-sheet-layout.json`` saying where the sheet pages are.
+    """Append each student's answer sheet to ``dest/worksheets/<stem>.pdf``, join them into
+    ``dest/worksheets.pdf`` and write ``dest/answer-sheet-layout.json`` saying where the sheet pages
+    are; returns both paths. The print file is joined once, here (the worksheet writer leaves it).
 
     In worksheets.pdf every student starts on a new sheet with ``duplex`` (as the worksheet writer
     does), and so does each answer sheet, inside a student's file too.
@@ -245,4 +317,4 @@ def add_answer_sheets(
     layout["print_file"] = PRINT_FILE
     layout_path = dest / "answer-sheet-layout.json"
     layout_path.write_text(json.dumps(layout, ensure_ascii=False, indent=1), encoding="utf-8")
-    return [layout_path]
+    return [print_file.target, layout_path]
