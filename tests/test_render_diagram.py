@@ -160,6 +160,11 @@ def check_diagram(svg: str) -> None:
         if t.get("class") in ("w", "bias"):
             assert id(t) in backed, "".join(t.itertext())
     assert any(lb.kind == "bias" for lb in labels) or "bias" not in svg
+    width = float(root.get("viewBox", "0 0 0 0").split()[2])
+    for t in root.iter(f"{SVG}text"):  # nothing is cut off at the drawing's edge ("outputs (softmax), target")
+        x0, x1, _, _ = text_extent(t)
+        assert x0 >= 0, "".join(t.itertext())
+        assert x1 <= width, ("".join(t.itertext()), x1, width)
     cross = crossings(lines)
     assert cross, "a layered network this size has crossing edges"
     for lb in labels:

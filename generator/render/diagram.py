@@ -434,6 +434,7 @@ def _layout_once(
             hidden = "hidden" if n_cols == 3 else f"hidden {l}"
             cap = f"{hidden} ({activation(net.activation[l - 1]).caption})"
         w = text_width(cap, TEXT_FONT)
+        x = min(max(x, w / 2 + 1), width - w / 2 - 1)  # a long caption stays inside the drawing, not cut off
         obstacles.append(Rect.box(x - w / 2, height - 6 - TEXT_FONT, x + w / 2, height - 4))
         captions.append(
             f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
