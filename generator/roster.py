@@ -1,6 +1,7 @@
 """The class roster: a CSV (or tab-separated) file as Excel and other spreadsheets save it.
 
-UTF-8 with or without a byte-order mark, UTF-16, Windows-1252; ``,`` ``;`` or tab; CRLF;
+UTF-8 with or without a byte-order mark, UTF-16, Windows-1252 (and other code pages, guessed:
+the caller is warned when the guess matters); ``,`` ``;`` or tab; CRLF;
 rows of only separators below the table (``;;;``) are skipped. See ``textfile`` for how.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .network import SpecError
-from .textfile import TableError, decode, read_rows, without_empty
+from .textfile import TableError, decode_text, read_rows, without_empty
 
 ID_COLUMNS = ("student_id", "id", "matriculation", "studentid")
 NAME_COLUMNS = ("name", "full_name", "student_name")
@@ -61,19 +62,23 @@ def read_roster(path: str | Path, warn: Callable[[str], None] | None = None) -> 
     """A CSV with an id column (id, student_id, student id, matriculation) and an optional name.
 
     The name is a ``name`` column, else ``first_name`` and ``last_name`` joined. ``warn`` hears of
-    columns that look misspelled (they are not read).
+    columns that look misspelled (they are not read), and of an encoding that had to be guessed
+    when another plausible one reads the names differently (never a guess presented as fact).
     """
     p = Path(path)
     if not p.is_file():
         raise SpecError(f"roster {p} not found; give a CSV file with an id column")
     try:
-        rows, problem = read_rows(decode(p.read_bytes()))
+        decoded = decode_text(p.read_bytes())
     except TableError as e:
         raise SpecError(f"roster {p}: {e}; give a CSV file with an id column") from None
     except OSError as e:
         raise SpecError(f"roster {p} cannot be read ({e.strerror})") from None
+    rows, problem = read_rows(decoded.text)
     if problem:
         raise SpecError(f"roster {p} {problem}")
+    if warn is not None and decoded.ambiguity():
+        warn(f"roster {p} {decoded.ambiguity()}")
     rows = without_empty(rows)
     if len(rows) < 2:
         raise SpecError(f"roster {p} has no students; add a header row and one row per student")

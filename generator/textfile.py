@@ -3,7 +3,12 @@
 One home for reading a CSV-like file (the roster and CSV submissions both use it):
 
 - bytes -> text: a byte-order mark (UTF-8, UTF-16, UTF-32) decides; else strict UTF-8; else
-  charset-normalizer's guess (Windows-1252 from Excel, Latin-1, ...). Binary files (a gzip
+  a guess (``decode_text`` says it is one, and which other plausible encoding reads the file
+  differently, so that the caller can warn). UTF-16 without a BOM is considered only when the
+  file has NUL bytes (a table's delimiters and line ends are ASCII, which UTF-16 pairs with a
+  NUL). A single-byte file with too few non-ASCII bytes for a statistical guess (a roster with
+  one accented name) is read as Windows-1252, Excel's Western default, when that gives letters;
+  otherwise charset-normalizer weighs the encodings spreadsheets write. Binary files (a gzip
   or zip archive such as .xlsx, a PDF, anything with NUL bytes that is not UTF-16) are
   refused with a message, never half-read.
 - text -> rows: the delimiter is the one of ``,`` ``;`` tab that the header line uses most;
@@ -16,7 +21,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 
 DELIMITERS = (",", ";", "\t")
@@ -42,32 +49,128 @@ class TableError(ValueError):
     """The file is not a readable text table; the message says why (without the path)."""
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How another plausible encoding would read the file: the first word it reads differently."""
+
+    encoding: str
+    ours: str  # the word as decoded
+    theirs: str  # the same bytes in ``encoding``
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, its encoding, and whether that encoding is a guess (no BOM, not UTF-8)."""
+
+    text: str
+    encoding: str
+    guessed: bool = False
+    others: tuple[Reading, ...] = ()  # other plausible encodings that read the file differently
+
+    def ambiguity(self) -> str:
+        """'' when the encoding is certain or every plausible reading agrees; else one sentence."""
+        if not self.others:
+            return ""
+        alt = "; ".join(f"as {_name(o.encoding)} {o.ours!r} would read {o.theirs!r}" for o in self.others)
+        return (
+            f"is not UTF-8 and does not say its encoding: read as {_name(self.encoding)}, "
+            f"a guess ({alt}); check the names, or save the file as UTF-8 (Excel: 'CSV UTF-8')"
+        )
+
+
+NAMES = {"cp1252": "Windows-1252", "cp1250": "Windows-1250", "cp1251": "Windows-1251", "cp1257": "Windows-1257",
+         "latin_1": "Latin-1", "mac_roman": "Mac Roman", "cp437": "DOS code page 437",
+         "utf_16_le": "UTF-16 LE", "utf_16_be": "UTF-16 BE"}  # fmt: skip
+
+
+def _name(encoding: str) -> str:
+    return NAMES.get(encoding, encoding)
+
+
+# Fewer non-ASCII bytes than this are too little text for a statistical guess between code pages.
+FEW_NON_ASCII = 8
+_ASCII = bytes(range(128))
+_MAX_OTHERS = 2
+
+
 def decode(data: bytes) -> str:
     """The text of a file saved by a spreadsheet or an editor; ``TableError`` for binary data."""
+    return decode_text(data).text
+
+
+def decode_text(data: bytes) -> Decoded:
+    """``decode`` with the encoding used, and the other plausible readings when it was guessed."""
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise TableError(f"this is {what}")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(encoding)
+                return Decoded(data[len(bom) :].decode(encoding), encoding)
             except UnicodeDecodeError:
                 raise TableError(f"not valid {encoding.upper()} text although it starts like it") from None
     if b"\x00" not in data:
         try:
-            return data.decode("utf-8")
+            return Decoded(data.decode("utf-8"), "utf-8")
         except UnicodeDecodeError:
             pass
     # Not UTF-8: charset-normalizer weighs the encodings spreadsheets write. On a tie (short
     # files often fit cp1250 and cp1252 equally), the earlier in LEGACY wins: Excel's default.
+    # Either way it is a guess, and the other plausible readings are kept for a warning.
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(data, cp_isolation=list(LEGACY)))
-    best = min(matches, key=lambda m: (m.chaos, -m.coherence, LEGACY.index(m.encoding)), default=None)
-    text = None if best is None else str(best)
-    if text is None or any(ch in text for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f"):
+    # Without a NUL byte the file cannot be UTF-16 text of a table (its delimiters and line ends
+    # are ASCII, which UTF-16 writes with a NUL); considering it read 'id,name' as CJK.
+    allowed = LEGACY if b"\x00" in data else tuple(e for e in LEGACY if not e.startswith("utf_16"))
+    chaos: dict[str, float] = {}
+    for m in from_bytes(data, cp_isolation=list(allowed)):
+        for enc in m.could_be_from_charset:  # encodings that give the same text, same chaos
+            if enc in allowed:
+                chaos[enc] = min(chaos.get(enc, m.chaos), m.chaos)
+    texts = {enc: t for enc in chaos if (t := _decoded(data, enc)) is not None}
+    western = _decoded(data, "cp1252") if b"\x00" not in data else None
+    # Least chaos first; on a tie a reading of letters (names) beats one with symbols ('£ukasz').
+    best = min(texts, key=lambda e: (chaos[e], not _letters_only(texts[e]), LEGACY.index(e)), default="")
+    if western is not None:
+        # Too few non-ASCII bytes for charset-normalizer's statistics (it drops cp1252 for 'ÀÀ',
+        # reading 'АА'): Excel's Western default, when it reads them as letters.
+        few = len(data.translate(None, _ASCII)) < FEW_NON_ASCII
+        if few and _letters_only(western):
+            best = "cp1252"
+        texts.setdefault("cp1252", western)  # the commonest reading is named whenever it differs
+    if not best:
         raise TableError("binary data, not a text/CSV file")
-    return text
+    text = texts[best]
+    if any(ch in text for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f"):
+        raise TableError("binary data, not a text/CSV file")
+    others: list[Reading] = []
+    for enc in sorted(texts, key=LEGACY.index):  # the commonest first
+        if enc != best and texts[enc] != text and _letters_only(texts[enc]) and len(others) < _MAX_OTHERS:
+            ours, theirs = _first_difference(text, texts[enc])
+            if all(o.theirs != theirs for o in others):
+                others.append(Reading(enc, ours, theirs))
+    return Decoded(text, best, guessed=True, others=tuple(others))
+
+
+def _decoded(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _letters_only(text: str) -> bool:
+    """Every non-ASCII character is a letter, a mark on one, a digit or a space: a plausible name or id."""
+    return all(unicodedata.category(ch)[0] in "LMN" or ch == "\xa0" for ch in text if ord(ch) > 0x7F)
+
+
+def _first_difference(a: str, b: str) -> tuple[str, str]:
+    """The first word (between blanks and delimiters) that ``a`` and ``b`` spell differently."""
+    split = re.compile(r"[\s,;\t\"]+")
+    for x, y in zip(split.split(a), split.split(b), strict=False):
+        if x != y:
+            return x[:40], y[:40]
+    return a[:40], b[:40]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import strategies as st
 
 from generator.network import BIASES, LOSSES
+
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+
+
+def examples(n: int) -> int:
+    """A property test's example count: ``n`` everyday and in CI, ten times that when thorough."""
+    return n * 10 if THOROUGH else n
+
 
 # Every activation of the registry but softmax, which only an output layer with loss cce takes.
 ELEMENTWISE = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")

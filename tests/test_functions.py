@@ -24,7 +24,7 @@ from generator.pack import build_pack
 from generator.records import Key
 from generator.spec import load_builtin
 from tests import reference
-from tests.strategies import network_dicts
+from tests.strategies import examples, network_dicts
 from tests.test_core import assert_matches_reference, check_finite_differences, check_hand_rounded
 
 
@@ -70,7 +70,7 @@ class Counter:
         return x
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(network_dicts())
 def test_rounding_sites_match_the_point_rules(d: dict[str, Any]) -> None:
     """``ops.roundings`` (what the intervals allow for) equals how often ``point`` rounds,
@@ -109,7 +109,7 @@ def test_any_student_value_evaluates_without_an_exception(profile: str) -> None:
             assert len(vals) == len(g.nodes)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.sampled_from(WILD) | st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=60))
 def test_grading_wild_answers_never_raises_and_never_marks_them_correct(values: list[float]) -> None:
     key = _standard_key()
@@ -144,25 +144,25 @@ def test_the_schema_names_exactly_the_registry() -> None:
 # --- leaky_relu, softmax + cce: against the numpy reference, finite differences and by hand ---
 
 
-@settings(max_examples=500, deadline=None, derandomize=True)
+@settings(max_examples=examples(500), deadline=None, derandomize=True)
 @given(network_dicts(loss="cce"))
 def test_softmax_cce_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
 
 
-@settings(max_examples=500, deadline=None, derandomize=True)
+@settings(max_examples=examples(500), deadline=None, derandomize=True)
 @given(network_dicts(hidden_act="leaky_relu"))
 def test_leaky_relu_matches_numpy(d: dict[str, Any]) -> None:
     assert_matches_reference(d, "float")
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
 @given(network_dicts(loss="cce") | network_dicts(hidden_act="leaky_relu"))
 def test_new_functions_match_finite_differences(d: dict[str, Any]) -> None:
     check_finite_differences(d)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
 @given(network_dicts(loss="cce") | network_dicts(hidden_act="leaky_relu"))
 def test_new_functions_hand_rounded_inside_intervals(d: dict[str, Any]) -> None:
     check_hand_rounded(d)

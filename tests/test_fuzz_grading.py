@@ -18,8 +18,9 @@ from generator.grading import Submission, grade_key, parse_number, read_all
 from generator.pack import build_pack
 from generator.records import Answer, Key
 from generator.spec import load_builtin
+from tests.strategies import examples
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @cache

@@ -33,7 +33,7 @@ from generator.pack import build_pack
 from generator.records import Key, NetworkRecord, Problem, Variant
 from generator.solve import answer_records, solve
 from generator.spec import load_builtin
-from tests.strategies import network_dicts
+from tests.strategies import examples, network_dicts
 
 PROFILES = ("easy", "standard", "hard", "deep", "ref-2-2-2-shared")
 VARIANTS = 6
@@ -508,7 +508,7 @@ def test_an_exact_tie_rounded_half_to_even_is_honest() -> None:
     assert not lo <= 0.005 <= hi
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(network_dicts(), st.integers(2, 5), st.randoms(use_true_random=False))
 def test_honest_students_get_full_marks_on_random_networks(net: dict[str, Any], d: int, rng: random.Random) -> None:
     vk = single_variant(net, d)
@@ -520,7 +520,7 @@ def test_honest_students_get_full_marks_on_random_networks(net: dict[str, Any], 
         assert all(m.verdict == "correct" for m in marks), [(m.id, m.entry.text, vk.key_iv[m.id]) for m in marks]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(network_dicts(), st.integers(2, 5), st.floats(1.05, 1.5))
 def test_a_wrong_value_carried_forward_earns_follow_through(net: dict[str, Any], d: int, factor: float) -> None:
     vk = single_variant(net, d)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from generator.cli import cli
 from generator.network import SpecError
 from generator.roster import Student, read_roster
-from generator.textfile import TableError, decode, read_rows
+from generator.textfile import FEW_NON_ASCII, TableError, decode, decode_text, read_rows
 
 NAMES = [("1001", "Zoë Müller"), ("1002", "José Muñoz"), ("1003", "Jörg Weiß")]
 
@@ -90,6 +90,56 @@ def test_generate_with_a_windows_1252_roster(tmp_path: Path, monkeypatch: pytest
     assert "Zoë Müller" in Path("answer_keys/p.json").read_text(encoding="utf-8")
 
 
+def test_a_tiny_windows_1252_roster_is_read_as_such_and_the_guess_is_said(tmp_path: Path) -> None:
+    # Three non-ASCII bytes: as likely Windows-1251 'АБВ' as Windows-1252 'ÀÁÂ' (was read as the former, silently)
+    data = "id,name\n1,ÀÁÂ\n".encode("cp1252")
+    p = tmp_path / "class.csv"
+    p.write_bytes(data)
+    warnings: list[str] = []
+    assert read_roster(p, warn=warnings.append) == [Student("1", "ÀÁÂ")]
+    cyrillic = data.decode("cp1251").split(",")[-1].strip()
+    assert cyrillic != "ÀÁÂ"
+    assert len(warnings) == 1
+    assert "a guess" in warnings[0]
+    assert f"as Windows-1251 'ÀÁÂ' would read {cyrillic!r}" in warnings[0]
+    assert "UTF-8" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("id,name\n1,µ\n", "cp1252"),  # an even byte count and no NUL byte: was read as UTF-16 ('楤Ɱ慭攊ㄬ딊')
+        ("id,name\n1,Ä\n", "cp1252"),
+        ("id;name\n1;Łukasz Żółw\n2;Paweł Król\n", "cp1250"),  # was '£ukasz ¯ó³w': cp1252 tied, with symbols
+        ("id;name\n1;Łukasz\n", "cp1250"),
+        ("id;name\n1;Иван Петров\n2;Мария Смирнова\n3;Ольга Кузнецова\n", "cp1251"),
+    ],
+)
+def test_legacy_code_pages_are_read_as_names(tmp_path: Path, text: str, encoding: str) -> None:
+    p = tmp_path / "class.csv"
+    p.write_bytes(text.encode(encoding))
+    want = [Student(*line.split(text[2])) for line in text.splitlines()[1:]]
+    assert read_roster(p, warn=lambda _: None) == want
+
+
+def test_a_utf8_roster_is_not_a_guess(tmp_path: Path) -> None:
+    p = tmp_path / "class.csv"
+    p.write_text(table(","), encoding="utf-8")
+    warnings: list[str] = []
+    assert read_roster(p, warn=warnings.append) == [Student(i, n) for i, n in NAMES]
+    assert warnings == []
+    assert not decode_text(p.read_bytes()).guessed
+
+
+def test_generate_says_when_the_roster_encoding_is_a_guess(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("class.csv").write_bytes("id;name\n1;ÀÁÂ\n".encode("cp1252"))
+    r = CliRunner().invoke(cli, ["generate", "--roster", "class.csv", "--pack", "p", "--no-pdf", "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if x.startswith("Warning: roster class.csv"))
+    assert "Windows-1252, a guess" in line
+
+
 def test_generate_with_a_gzip_roster_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("class.csv").write_bytes(gzip.compress(table(",").encode()))
@@ -159,4 +209,44 @@ def test_any_roster_a_spreadsheet_writes_reads_back(
         return  # cp1252 cannot hold these letters: a spreadsheet would not write them so
     p = tmp_path_factory.mktemp("roster") / "class.csv"
     p.write_bytes(data)
-    assert read_roster(p) == [Student(i.strip(), n) for i, n in rows]
+    warnings: list[str] = []
+    got = read_roster(p, warn=warnings.append)
+    want = [Student(i.strip(), n) for i, n in rows]
+    if encoding != "cp1252":
+        assert got == want  # a BOM or UTF-8: certain
+        assert warnings == []
+    elif len([b for b in data if b > 0x7F]) < FEW_NON_ASCII or got == want:
+        assert got == want  # too few letters for statistics: Windows-1252, Excel's default
+        assert all("read as Windows-1252" in w for w in warnings)
+    else:
+        # Random letters in Windows-1252 may be as plausible in another code page: the reader may
+        # guess that one, but never silently: the warning names the Windows-1252 reading.
+        assert len(warnings) == 1
+        assert "a guess" in warnings[0]
+        assert "as Windows-1252 " in warnings[0]
+
+
+roster_like = st.builds(
+    lambda head, body: head + body,
+    st.sampled_from([b"id;name\n", b"student_id,name\r\n", b"\xef\xbb\xbfid\tname\n", b"\xff\xfei\x00d\x00", b""]),
+    st.binary(max_size=200) | st.text(max_size=60).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
+
+
+@given(roster_like)
+def test_reading_any_roster_file_never_raises_but_a_one_line_error(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    p = tmp_path_factory.mktemp("roster") / "class.csv"
+    p.write_bytes(data)
+    warnings: list[str] = []
+    try:
+        students = read_roster(p, warn=warnings.append)
+    except SpecError as e:
+        error = str(e)
+    else:
+        error = ""
+        assert students
+        assert all(isinstance(s.id, str) and s.id for s in students)
+    assert "\n" not in error
+    assert all("\n" not in w for w in warnings)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from generator.cli import cli
 from generator.network import SpecError
 from generator.spec import parse_spec, presets, profiles
+from tests.strategies import examples
 
 BASE = '[network]\nlayers = [2, 2, 1]\nactivation = "sigmoid"\nloss = "half_sse"\nbias = "per_neuron"\n'
 
@@ -109,7 +110,7 @@ toml_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(KEYS), toml_values, max_size=5))
 def test_any_spec_data_is_a_spec_or_a_one_line_error(data: dict[str, Any]) -> None:
     try:
@@ -123,7 +124,7 @@ def test_any_spec_data_is_a_spec_or_a_one_line_error(data: dict[str, Any]) -> No
         assert len(grid.values) <= 100_001
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.fixed_dictionaries(
         {

@@ -37,6 +37,7 @@ from generator.randomizer import Rng, draw_structure, draw_variant
 from generator.records import Key
 from generator.spec import load_builtin
 from generator.worked import worked_of
+from tests.strategies import examples
 
 V1 = Path(__file__).parent / "data" / "key-v1.json"  # written by backprop-exam before version 2 (commit e145029)
 STRONG = "orbit-kestrel-maple-fjord-lantern-quiet"
@@ -254,7 +255,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.sampled_from(["v1", "v2"]))
 def test_any_edit_of_a_key_is_read_or_refused_in_one_line(data: st.DataObject, version: str) -> None:
     doc = v1_json() if version == "v1" else key_json()

@@ -15,6 +15,7 @@ from generator.cli import cli
 from generator.naming import MAX_STEM_BYTES, unique_file_stems
 from generator.records import Key
 from generator.writers import OutputOptions, PackWriter, VariantWriter
+from tests.strategies import examples
 
 
 def test_an_id_equal_to_anothers_suffixed_name_does_not_collide() -> None:
@@ -30,7 +31,7 @@ def test_a_300_character_id_gives_a_name_every_file_system_takes() -> None:
     assert len(set(stems)) == 3
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=400), st.from_regex(r"[A-Z0-9]{3}-[A-Z0-9]{3}", fullmatch=True))))
 def test_names_are_safe_unique_and_short_for_any_ids(items: list[tuple[str, str]]) -> None:
     stems = unique_file_stems(items)

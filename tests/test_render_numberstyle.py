@@ -226,14 +226,47 @@ def test_grading_reads_typed_commas_and_prints_feedback_with_commas(pack: tuple[
     assert re.search(r"\d,\d", report)
 
 
-def test_grade_decimal_point_overrides_the_pack(pack: tuple[Path, Key]) -> None:
+ODD = "\U00013000"  # an Egyptian hieroglyph: no font installed by .ci/run has it
+
+
+@pytest.fixture(scope="module")
+def point_grading(pack: tuple[Path, Key]) -> tuple[Path, Result]:
+    """One grade run (read only) with --decimal-point, of a CSV naming student 12345 'Ada' + ODD.
+
+    Two tests read it: the override prints points, and the warning names the student (one report
+    and feedback rendered instead of two).
+    """
     root, key = pack
     v = key.variants[1]
     sub = root / "one.csv"
-    sub.write_text("variant,z_h1\n" + f"{v.variant},{hand_values(v)['z_h1']}\n", encoding="utf-8")
-    run("grade", str(root / "keys" / "dc.json"), str(sub), "--out", str(root / "g2"), "--decimal-point", "--jobs", "1")
-    fb = text_of(root / "g2" / "feedback" / f"{STUDENTS[1][0]}.pdf")
+    sub.write_text(
+        f"variant,student_id,name,z_h1\n{v.variant},{STUDENTS[1][0]},Ada {ODD},{hand_values(v)['z_h1']}\n",
+        encoding="utf-8",
+    )
+    res = run(
+        "grade", str(root / "keys" / "dc.json"), str(sub), "--out", str(root / "g2"), "--decimal-point", "--jobs", "1"
+    )
+    return root / "g2", res
+
+
+def test_grade_decimal_point_overrides_the_pack(pack: tuple[Path, Key], point_grading: tuple[Path, Result]) -> None:
+    _, key = pack
+    v = key.variants[1]
+    fb = text_of(point_grading[0] / "feedback" / f"{STUDENTS[1][0]}.pdf")
     assert v.problems[0].answers[0].rounded.replace("-", "−") in fb  # the key's value, with a point
+
+
+# ---- the grader's PDFs warn about names no font can draw, as generate does ----
+
+
+def test_grade_warns_naming_the_student_whose_name_no_font_draws(point_grading: tuple[Path, Result]) -> None:
+    from generator.render.fonts import drawable
+
+    if drawable(ODD):
+        pytest.skip("this machine has a font with U+13000")
+    (line,) = [w for w in point_grading[1].stderr.splitlines() if w.startswith("Warning: no installed font")]
+    assert f"student Ada {ODD} ({STUDENTS[1][0]})" in line
+    assert "U+13000" in line
 
 
 # ---- tagged PDF/UA-1 ----
@@ -278,25 +311,6 @@ def test_tagged_worksheets_and_solutions(tmp_path: Path) -> None:
     (feedback,) = (tmp_path / "g" / "feedback").glob("*.pdf")
     assert tagged(feedback)
     assert tagged(tmp_path / "g" / "report.pdf")
-
-
-# ---- the grader's PDFs warn about names no font can draw, as generate does ----
-
-
-def test_grade_warns_naming_the_student_whose_name_no_font_draws(pack: tuple[Path, Key]) -> None:
-    from generator.render.fonts import drawable
-
-    root, key = pack
-    odd = "\U00013000"  # an Egyptian hieroglyph: no font installed by .ci/run has it
-    if drawable(odd):
-        pytest.skip("this machine has a font with U+13000")
-    v = key.variants[1]
-    sub = root / "odd.csv"
-    sub.write_text(f"variant,student_id,name,z_h1\n{v.variant},12345,Ada {odd},0\n", encoding="utf-8")
-    res = run("grade", str(root / "keys" / "dc.json"), str(sub), "--out", str(root / "g3"), "--jobs", "1")
-    (line,) = [w for w in res.stderr.splitlines() if w.startswith("Warning: no installed font")]
-    assert f"student Ada {odd} (12345)" in line
-    assert "U+13000" in line
 
 
 def test_a_tagged_print_file_joins_the_structure_of_its_parts(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from generator.render.context import key_context
 from generator.solve import problem_steps, solve, worked_steps
 from generator.steps import Step
 from generator.worked import worked_of
-from tests.strategies import network_dicts
+from tests.strategies import examples, network_dicts
 
 
 def net(**over: Any) -> Network:
@@ -76,7 +76,7 @@ def test_the_key_prints_the_records_without_parsing() -> None:
 ASCII_FALLBACKS = re.compile(r"e\^-|e\^\{-|a_o\b|(?<![\w)}\]])-\d")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(network_dicts())
 def test_printed_step_text_has_no_ascii_fallbacks(d: dict[str, Any]) -> None:
     n = Network.from_dict(d)
