@@ -1,16 +1,20 @@
 """Rendering speed and memory, side by side with R/exams in the same run.
 
-    python benchmarks/bench_render.py            # everything (about 10 minutes on 2 cores)
+    python benchmarks/bench_render.py            # everything (about 15 minutes on 2 cores)
     python benchmarks/bench_render.py --quick    # skip the 300-student class pack
-    python benchmarks/bench_render.py --versions 10 --rounds 3   # the side-by-side comparison's size
+    python benchmarks/bench_render.py --versions 20 --rounds 3   # the side-by-side comparison's size [50, 3]
     python benchmarks/bench_render.py --designs  # only the render designs compared (CPU, one process)
 
 The binding target is a ratio measured in one run, because this machine's speed drifts by
 ±40 % from hour to hour: per student, our class pack (worksheets, print file, marking key,
 JSON; `generate --count N`) costs at most 0.2x the wall time R/exams' exams2pdf spends per
 version (one exam PDF + one solution PDF of benchmarks/rexams/backprop.Rmd, the standard
-profile's exercise as an R/exams cloze), each the median of ROUNDS alternating runs. When R or
-R/exams is missing the benchmark says so and prints our figures alone.
+profile's exercise as an R/exams cloze), each the median of ROUNDS alternating runs; by default
+the issue's own comparison, 50 students against exams2pdf(n = 50). Beside the ratio: the CPU
+our pack spent per student (every process of its tree, read from /proc: the command's own
+process, that is solving, JSON and joining the print files, and the render processes) and the
+CPU of one worksheet and of one marking-key variant rendered in this process. When R or R/exams
+is missing the benchmark says so and prints our figures alone.
 
 Absolute figures: a 300-student pack (wall, peak memory of the whole process tree, target
 400 MB), `generate --count 1` from a cold start (target 2 s), and worked solutions for a
@@ -49,17 +53,43 @@ def tree_memory_mb(pid: int) -> float:
     return sum(memory_mb(p)[0] for p in process_tree(pid))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds ``pid`` has used itself (Linux /proc; 0 when it has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class PeakMemory:
+    """Samples a process tree every 50 ms: its peak memory, and the CPU each of its processes
+    used (the last sample of each: a process's last 50 ms are missed)."""
+
     def __init__(self, pid: int | None = None) -> None:
         self.pid = pid or os.getpid()
         self.peak = 0.0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        from generator.processes import process_tree
+
         while not self._stop.is_set():
             self.peak = max(self.peak, tree_memory_mb(self.pid))
+            for p in process_tree(self.pid):
+                self.cpu[p] = max(self.cpu.get(p, 0.0), cpu_seconds(p))
             self._stop.wait(0.05)
+
+    @property
+    def cpu_parent(self) -> float:
+        return self.cpu.get(self.pid, 0.0)
+
+    @property
+    def cpu_total(self) -> float:
+        return sum(self.cpu.values())
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -70,9 +100,10 @@ class PeakMemory:
         self._thread.join()
 
 
-def class_pack(n: int, profile: str) -> tuple[float, float]:
+def class_pack(n: int, profile: str) -> tuple[float, float, float, float]:
     """`generate --count n` (solve, validate, render, merge, JSON; all cores) in a fresh process,
-    as a teacher runs it; returns its wall time and the peak memory of its process tree."""
+    as a teacher runs it; returns its wall time, the peak memory of its process tree, and the
+    CPU seconds of the whole tree and of the command's own process."""
     exe = shutil.which("backprop-exam")
     cmd = [exe] if exe else [sys.executable, "-m", "generator"]
     work = Path(tempfile.mkdtemp(prefix="bench-class-"))
@@ -90,7 +121,7 @@ def class_pack(n: int, profile: str) -> tuple[float, float]:
             raise SystemExit(f"generate failed with exit code {proc.returncode}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return dt, mem.peak
+    return dt, mem.peak, mem.cpu_total, mem.cpu_parent
 
 
 def cold_start(runs: int = 3) -> float:
@@ -143,19 +174,35 @@ def rexams_run(n: int) -> float:
     return dt
 
 
-def side_by_side(n: int, rounds: int, profile: str) -> None:
-    """Alternating runs of `generate --count n` and exams2pdf(n); medians per student / version."""
+def side_by_side(n: int, rounds: int, profile: str, parts: tuple[float, float] | None = None) -> None:
+    """Alternating runs of `generate --count n` and exams2pdf(n); medians per student / version.
+
+    ``parts``: CPU seconds of one worksheet and one marking-key variant in one process, printed
+    beside the CPU our runs spent per student."""
     missing = rexams_available()
     ours: list[float] = []
+    cpu: list[tuple[float, float]] = []
     theirs: list[float] = []
+    loads = [load()]
     for _ in range(rounds):
-        ours.append(class_pack(n, profile)[0])
+        wall, _mb, total, parent = class_pack(n, profile)
+        ours.append(wall)
+        cpu.append((total, parent))
+        loads.append(load())
         if not missing:
             theirs.append(rexams_run(n))
+            loads.append(load())
     per_ours = statistics.median(ours) / n
-    print(f"\nSide by side, {n} students / versions, median of {rounds} alternating runs ({load()} at the end):")
+    total = statistics.median(c[0] for c in cpu) / n
+    parent = statistics.median(c[1] for c in cpu) / n
+    print(f"\nSide by side, {n} students / versions, median of {rounds} alternating runs "
+          f"({', '.join(loads)} before and after each run):")  # fmt: skip
     print(f"  backprop-exam generate (worksheet, print file, marking key, JSON): {per_ours:.3f} s per student "
           f"(runs: {', '.join(f'{t:.1f}' for t in ours)} s)")  # fmt: skip
+    print(f"    CPU per student, every process of the run: {total:.3f} s = command {parent:.3f} s (solving, JSON, "
+          f"print files) + render processes {total - parent:.3f} s")  # fmt: skip
+    if parts is not None:
+        print(f"    in one process: worksheet {parts[0]:.3f} s, marking key {parts[1]:.3f} s per variant")
     if missing:
         print(f"  R/exams: not measured: {missing}")
         return
@@ -228,10 +275,12 @@ def load() -> str:
 def designs(profile: str, rounds: int = 6) -> None:
     """CPU seconds of the render designs tried for the worksheet, interleaved, min and median of ``rounds``.
 
-    (a) several students in one WeasyPrint document (CSS, fonts and subsetting shared; the
-    pages would then be split per student) against one document per student; (c) cheaper
-    CSS for the answer boxes (flex or float instead of a table); and, to show where the
-    time goes, the same worksheet without its answer tables or without its diagram.
+    (b) the question pages after page 1 laid out once and stamped on each student's head
+    (render/stamp.py, as shipped) against the whole worksheet laid out per student; (a) several
+    students in one WeasyPrint document (CSS, fonts and subsetting shared; the pages would then
+    be split per student); (c) cheaper CSS for the answer boxes (flex or float instead of a
+    table); and, to show where the time goes, the same worksheet without its answer tables or
+    without its diagram.
     """
     import re
 
@@ -243,7 +292,8 @@ def designs(profile: str, rounds: int = 6) -> None:
     from generator.spec import load_builtin
 
     key = build_pack(load_builtin("profile", profile), pack="d", count=11, seed="designs", course="NN 101")
-    render_worksheet(key, key.variants[0], "a4")  # warm-up
+    render_worksheet(key, key.variants[0], "a4", stamp=False)  # warm-up
+    render_worksheet(key, key.variants[0], "a4", stamp=True)  # and the shared question pages laid out
     eng = engine()
     sheets = eng.stylesheets("worksheet", "a4")
     htmls = [render_template("worksheet.html.j2", **worksheet_context(key, v, "a4")) for v in key.variants[1:]]
@@ -264,20 +314,22 @@ def designs(profile: str, rounds: int = 6) -> None:
            "input.answer{display:block; width:auto; overflow:hidden}")  # fmt: skip
     S, tables = re.S, r"<table class=\"answers\">.*?</table>"
     five = htmls[:5]
+    others = key.variants[1:]
     batched = one_document(five)
     cases = {
-        "worksheet, one document per student": lambda h: pdf(h),
-        "(a) 5 students per document, per student": lambda h: pdf(batched),
-        "(c) answer box as flex, not a table": lambda h: pdf(h, flex),
-        "(c) answer box as float, not a table": lambda h: pdf(h, flt),
-        "where: without the answer tables": lambda h: pdf(re.sub(tables, "", h, flags=S)),
-        "where: without the diagram": lambda h: pdf(re.sub(r"<svg.*?</svg>", "", h, flags=re.S)),
+        "(b) stamped question pages (as shipped)": lambda i: render_worksheet(key, others[i], "a4", stamp=True),
+        "worksheet, one document per student": lambda i: render_worksheet(key, others[i], "a4", stamp=False),
+        "(a) 5 students per document, per student": lambda i: pdf(batched),
+        "(c) answer box as flex, not a table": lambda i: pdf(htmls[i], flex),
+        "(c) answer box as float, not a table": lambda i: pdf(htmls[i], flt),
+        "where: without the answer tables": lambda i: pdf(re.sub(tables, "", htmls[i], flags=S)),
+        "where: without the diagram": lambda i: pdf(re.sub(r"<svg.*?</svg>", "", htmls[i], flags=re.S)),
     }  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in cases}
     for r in range(rounds):
         for name, run in cases.items():
             t0 = time.process_time()
-            run(htmls[r % len(htmls)])
+            run(r % len(htmls))
             dt = time.process_time() - t0
             times[name].append(dt / len(five) if name.startswith("(a)") else dt)
     print(f"\nRender designs, worksheet of {profile}, CPU s per student, min / median of {rounds} runs ({load()}):")
@@ -289,7 +341,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="skip the 300-student class pack")
     ap.add_argument("--profile", default="standard", help="profile to render [standard]")
-    ap.add_argument("--versions", type=int, default=20, help="students / R/exams versions side by side [20]")
+    ap.add_argument("--versions", type=int, default=50, help="students / R/exams versions side by side [50]")
     ap.add_argument("--rounds", type=int, default=3, help="alternating runs of each side [3]")
     ap.add_argument("--designs", action="store_true", help="only compare the render designs (CPU, one process)")
     args = ap.parse_args()
@@ -304,10 +356,11 @@ def main() -> None:
     print(f"cores: {cores}; libharfbuzz-subset: {'yes' if harfbuzz_subset_available() else 'NO (1.5x slower)'}")
     print(f"profile: {args.profile}; {load()} at the start")
 
-    side_by_side(args.versions, args.rounds, args.profile)
-
     ws, ak, mark, ws_pages, key_pages, mark_pages = document_costs(args.profile)
-    print(f"\nCPU per document (one process, warm, median of 20; {load()}):")
+    costs_load = load()
+    side_by_side(args.versions, args.rounds, args.profile, (ws, mark))
+
+    print(f"\nCPU per document (one process, warm, median of 20; {costs_load}):")
     print(f"  worksheet         {ws:.3f} s for {ws_pages} pages ({ws / ws_pages:.3f} s per page)")
     print(f"  marking key       {mark:.3f} s per variant (20 variants: {mark_pages} pages)")
     print(f"  worked solution   {ak:.3f} s for {key_pages} pages ({ak / key_pages:.3f} s per page)")
@@ -325,9 +378,10 @@ def main() -> None:
 
     if not args.quick:
         n = TARGET_STUDENTS
-        dt, mb = class_pack(n, args.profile)
+        dt, mb, cpu_total, cpu_parent = class_pack(n, args.profile)
         print(f"\n{n}-student class pack (solve, worksheets, print file, marking key, JSON; {cores} workers): "
-              f"{dt:.1f} s wall, {dt / n:.3f} s per student, peak {mb:.0f} MB ({load()})")  # fmt: skip
+              f"{dt:.1f} s wall, {dt / n:.3f} s per student, {cpu_total / n:.3f} CPU-s per student "
+              f"(command {cpu_parent / n:.3f}), peak {mb:.0f} MB ({load()})")  # fmt: skip
         print(f"{verdict(mb < TARGET_MB)}  peak memory of the process tree < {TARGET_MB:.0f} MB ({mb:.0f} MB)")
 
 

@@ -24,7 +24,12 @@ def progress_bar() -> Any:
 
 
 class StageBars:
-    """A ``(stage, done, total)`` callback that shows one bar per stage; use as a context manager."""
+    """A ``(stage, done, total)`` callback that shows one bar per stage; use as a context manager.
+
+    ``total`` 0 says a stage has begun whose size is not known (joining a print file, writing a
+    report): its bar pulses and its clock runs until a call with a total ends it, so no stage of
+    a long run sits silent behind finished bars.
+    """
 
     def __init__(self) -> None:
         self.bar: Any = None
@@ -41,6 +46,7 @@ class StageBars:
         if self.bar is None:  # started on the first report, so an early error prints no empty bar
             self.bar = progress_bar()
             self.bar.__enter__()
+        size = total or None  # None: a pulsing bar whose clock runs
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
+            self.tasks[stage] = self.bar.add_task(stage, total=size)
+        self.bar.update(self.tasks[stage], completed=done, total=size)

@@ -151,7 +151,7 @@ def generate_pack(
                 tick("Rendering PDFs", rendered, len(key.variants))
 
             rendering(0)  # the bar shows (and its clock runs) while the render processes start
-            made = write_pack(key, staged_dir, options.output, rendering)
+            made = write_pack(key, staged_dir, options.output, rendering, stages=tick)
             write_manifest(staged_dir)
             files = [pack_dir / p.relative_to(staged_dir) for p in made]
             staging.replace(staged_dir, pack_dir)

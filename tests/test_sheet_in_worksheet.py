@@ -26,6 +26,8 @@ from generator.writers import OutputOptions
 
 pytestmark = pytest.mark.pdf
 ROSTER = [Student("s1", "Ann Lee"), Student("s2", "Bo Chen"), Student("s3", "Cy Diaz")]
+JOINED: list[tuple[str, str]] = []  # (print file, part) of every part the pack's print files took in
+STAGES: list[tuple[str, int, int]] = []  # what the progress display heard while the pack was written
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,19 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Key, Path]:
         pack="sheets", seed="in-worksheet", keys_dir=root / "keys", out_dir=root / "out",
         output=OutputOptions(answer_sheet=True, jobs=1),
     )  # fmt: skip
-    pack = generate_pack(load_builtin("profile", "standard"), options, students=ROSTER)
+    from generator.render.merge import PrintFile
+
+    add = PrintFile.add
+
+    def recording(self: PrintFile, path: Path, title: str) -> None:
+        JOINED.append((self.target.name, Path(path).name))
+        add(self, path, title)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PrintFile, "add", recording)
+        pack = generate_pack(
+            load_builtin("profile", "standard"), options, students=ROSTER, progress=lambda *t: STAGES.append(t)
+        )
     return pack.key, root / "out" / "sheets"
 
 
@@ -101,6 +115,26 @@ def test_the_print_file_holds_every_sheet_where_the_layout_says(made: tuple[Key,
         for s in layout["sheets"]
     ]
     assert geometry == build_layout(key)  # the geometry the sheets were drawn from, unchanged
+
+
+def test_the_print_file_is_joined_once(made: tuple[Key, Path]) -> None:
+    """worksheets.pdf takes in each student's worksheet once, with its sheet (it was joined twice:
+    by the worksheet writer, then again by the answer sheet writer)."""
+    _key, out = made
+    sheets = [name for target, name in JOINED if target == "worksheets.pdf"]
+    assert sheets == [f"{s.id}.pdf" for s in ROSTER]
+    assert sorted(p.name for p in (out / "worksheets").iterdir()) == sorted(sheets)
+
+
+def test_the_answer_sheets_show_as_a_stage_of_their_own(made: tuple[Key, Path]) -> None:
+    """The sheets are drawn and joined after the last worksheet (seconds per student): a line of
+    their own follows the full rendering bar and ends the run, as does the marking key's."""
+    n = len(ROSTER)
+    stages = [t for t in STAGES if t[0] != "Solving variants"]
+    last_render = max(i for i, t in enumerate(stages) if t[0] == "Rendering PDFs")
+    assert stages[last_render] == ("Rendering PDFs", n, n)
+    assert stages[last_render + 1 :] == [("Answer sheets", 0, 0), ("Answer sheets", 1, 1)]
+    assert ("Marking key", n, n) in stages
 
 
 def test_the_whole_print_file_scans(made: tuple[Key, Path], tmp_path: Path) -> None:

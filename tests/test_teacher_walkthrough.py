@@ -114,7 +114,7 @@ def test_generate_shows_the_rendering_bar_before_the_first_pdf(tmp_path: Path, m
     monkeypatch.chdir(tmp_path)
     ticks: list[tuple[str, int, int]] = []
 
-    def write_pack(key: object, dest: Path, options: object, progress: Any) -> list[Path]:
+    def write_pack(key: object, dest: Path, options: object, progress: Any, **kw: Any) -> list[Path]:
         ticks.append(("write_pack called", 0, 0))  # a cold start of the render processes takes seconds
         progress(2)
         return []
@@ -149,6 +149,33 @@ def test_grade_shows_a_bar_while_the_feedback_pdfs_are_written(
     assert seen == [1]
     assert "Feedback PDFs" in res.output
     assert "1/1" in res.output
+
+
+def test_grade_shows_the_report_being_written_after_the_feedback(
+    run: CliRunner, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report renders in this process after the feedback PDFs (~20 s for a large class under
+    load): its own line follows the full feedback bar instead of a silent stretch."""
+    import csv
+
+    from generator.answer_key import read_key
+    from generator.grading import run as grading_run
+
+    monkeypatch.setattr(grading_run, "feedback_pdf", lambda *a: b"%PDF-1.7 stub")
+    monkeypatch.setattr(grading_run, "report_pdf", lambda grading: b"%PDF-1.7 stub")
+    monkeypatch.setattr(grading_run, "warn_missing_glyphs", lambda grading: None)
+    variant = read_key(key_file).variants[0]
+    with open("answers.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["variant", *(a.id for a in variant.problems[0].answers)])
+        w.writerow([variant.variant, *(a.rounded for a in variant.problems[0].answers)])
+    res = run.invoke(cli, ["grade", str(key_file), "answers.csv", "--out", "graded", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    feedback = next(i for i, line in enumerate(lines) if line.startswith("Feedback PDFs"))
+    report = next(i for i, line in enumerate(lines) if line.startswith("Report "))
+    assert feedback < report
+    assert "1/1" in lines[report]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from generator.records import Key
 from generator.writers import OutputOptions
 
 
-def fake_write_pack(key: Key, dest: Path, options: OutputOptions, progress: Any = None) -> list[Path]:
+def fake_write_pack(key: Key, dest: Path, options: OutputOptions, progress: Any = None, **kw: Any) -> list[Path]:
     """Stand-in for the PDF writers: worksheets/<code>.pdf holding the code, a print file of all codes."""
     (dest / "worksheets").mkdir(parents=True, exist_ok=True)
     made = []
@@ -84,7 +84,7 @@ def _fail(*args: Any, **kwargs: Any) -> None:
     raise OSError(errno.ENOSPC, "No space left on device", "output/p/worksheets/x.pdf")
 
 
-def _fail_after_some(key: Key, dest: Path, options: OutputOptions, progress: Any = None) -> list[Path]:
+def _fail_after_some(key: Key, dest: Path, options: OutputOptions, progress: Any = None, **kw: Any) -> list[Path]:
     fake_write_pack(msgspec.structs.replace(key, variants=key.variants[:1]), dest, options)
     raise OSError(errno.ENOSPC, "No space left on device", str(dest / "worksheets" / "x.pdf"))
 

@@ -84,6 +84,6 @@ def grade(
         run = grade_files(
             key_file, submissions, out, ecf_credit=ecf_credit, force=force, pdf=not no_pdf, jobs=jobs,
             gradebooks=gradebooks, assignment=assignment, decimal_comma=decimal_comma,
-            paper=paper, progress=lambda done, total: bars("Feedback PDFs", done, total),
+            paper=paper, progress=lambda done, total: bars("Feedback PDFs", done, total), stages=bars,
         )  # fmt: skip
     print_summary(run)

@@ -81,8 +81,12 @@ def grade_files(
     assignment: str = "",
     decimal_comma: bool | None = None,
     paper: str | None = None,
+    stages: Callable[[str, int, int], None] | None = None,
 ) -> GradeRun:
     """Grade every submission in ``submissions`` (files or folders) and write the --out folder.
+
+    ``progress`` (done, total) counts the feedback PDFs; ``stages`` (stage, done, total) hears
+    of the report: total 0 while it renders, then 1 of 1.
 
     ``decimal_comma``: the feedback and report PDFs print numbers 0,5450 (True) or 0.5450
     (False); None: as the pack's worksheets were printed (the key's ``print``). ``paper``: a4 or
@@ -116,7 +120,7 @@ def grade_files(
         first = "; ".join(i.message for i in grading.issues[:3]) or "the files hold no submissions (only headers?)"
         raise NothingGraded(f"nothing could be graded: {first}")
     run = GradeRun(grading, out, gradebooks=tuple(gradebooks), assignment=assignment or key.title or key.pack)
-    write_outputs(run, force=force, pdf=pdf, jobs=jobs, progress=progress)
+    write_outputs(run, force=force, pdf=pdf, jobs=jobs, progress=progress, stages=stages)
     run.seconds = {
         "key": t_key - t0, "grading": t_grade - t_key, "writing": time.perf_counter() - t_grade,
         "total": time.perf_counter() - t0,
@@ -125,7 +129,13 @@ def grade_files(
 
 
 def write_outputs(
-    run: GradeRun, *, force: bool, pdf: bool = True, jobs: int | None = None, progress: Progress | None = None
+    run: GradeRun,
+    *,
+    force: bool,
+    pdf: bool = True,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    stages: Callable[[str, int, int], None] | None = None,
 ) -> None:
     """gradebook.csv, answers.csv, issues.csv (when there are issues), feedback/*.pdf and report.pdf."""
     from ..transaction import Staging, write_manifest
@@ -144,7 +154,11 @@ def write_outputs(
         if pdf:
             warn_missing_glyphs(grading)  # names print in the feedback and the report
             render_feedback(grading, tmp / "feedback", jobs=jobs, progress=progress)
+            if stages:
+                stages("Report", 0, 0)
             (tmp / "report.pdf").write_bytes(report_pdf(grading))
+            if stages:
+                stages("Report", 1, 1)
         names = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
         write_manifest(tmp)
         check_out(out, force)  # again: the folder may have changed while we graded

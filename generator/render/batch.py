@@ -72,7 +72,8 @@ class Done:
 _state: dict[str, Any] = {}
 
 
-def _init(header: Key, paper: str, worker: bool = True) -> None:
+def _init(header: Key, paper: str, worker: bool = True, stamp: bool = False) -> None:
+    """Set up a render process; ``stamp``: the pack has several worksheets (see render_worksheet)."""
     from . import pdf
     from .pdf import engine
 
@@ -84,6 +85,7 @@ def _init(header: Key, paper: str, worker: bool = True) -> None:
 
     _state["header"] = header
     _state["paper"] = paper
+    _state["stamp"] = stamp
     eng = engine()
     eng.stylesheets("worksheet", paper)  # parse the CSS and register the fonts before the first job
     eng.stylesheets("answer-key", paper)
@@ -97,14 +99,33 @@ def _meta(key: Key, variant: Variant) -> dict[str, str]:
     return meta
 
 
-def render_worksheet(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
-    """(PDF, pages) of one variant's fillable worksheet, in this process."""
+def render_worksheet(key: Key, variant: Variant, paper: str, *, stamp: bool | None = None) -> tuple[bytes, int]:
+    """(PDF, pages) of one variant's fillable worksheet, in this process.
+
+    ``stamp``: lay out the question pages after page 1 once per process and stamp them on this
+    student's copy (render/stamp.py: the same pages, about 40 % less CPU); None: when the pack
+    has more than one variant. The worksheet is laid out whole where stamping does not apply:
+    tagged PDF, a sheet whose page 1 does not hold the student's own part (4-4-4-4-3), a student
+    whose page 1 does not hold what the layout model planned.
+    """
     from .pdf import engine
 
+    meta = _meta(key, variant)
+    if stamp is None:
+        stamp = len(key.variants) > 1
+    ctx = worksheet_context(key, variant, paper, split=stamp and not key.printing.tagged)
+    if ctx["shared"]:
+        from .context import split_questions
+        from .stamp import render_stamped
+
+        stamped = render_stamped(key, variant, paper, ctx, meta)
+        if stamped is not None:
+            return stamped
+        split_questions(ctx["problems"], None)  # the whole sheet, as WeasyPrint breaks it
     eng = engine()
-    html = number_style(render_template("worksheet.html.j2", **worksheet_context(key, variant, paper)), key, [variant])
+    html = number_style(render_template("worksheet.html.j2", **ctx), key, [variant])
     return eng.render(
-        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True,
+        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=meta, xml=True,
         tagged=key.printing.tagged,
     )  # fmt: skip
 
@@ -162,7 +183,7 @@ def _run(job: Job | MarkJob) -> Done:
     try:
         ws_pages = ak_pages = 0
         if job.worksheet is not None:
-            ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"])
+            ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"], stamp=_state["stamp"])
             Path(job.worksheet).write_bytes(ws)
         if job.solution is not None:
             ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
@@ -193,18 +214,20 @@ def run_jobs(
     workers: int,
     progress: Callable[[int], None] | None,
     on_done: Callable[[Done], None] | None = None,
+    stamp: bool = False,
 ) -> list[Done]:
     """Render every job; in this process when workers == 1, else in a pool. Results in job order.
 
     ``on_done`` is called in this process for each finished job, in order of completion,
-    while the others are still rendering (the print files are merged that way).
+    while the others are still rendering (the print files are merged that way). ``stamp``:
+    worksheets share their question pages (render_worksheet), as when there are several.
     """
     done: list[Done] = []
     from .pdf import warn_if_slow_subsetting
 
     warn_if_slow_subsetting()
     if workers <= 1:
-        _init(header, paper, worker=False)
+        _init(header, paper, worker=False, stamp=stamp)
         for job in jobs_list:
             done.append(_run(job))
             if on_done:
@@ -218,7 +241,7 @@ def run_jobs(
     # A signal while a worker is still unpickling its start-up state makes it print a
     # traceback (its semaphores are gone): hold signals until every worker has started.
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=pool_context(), initializer=_init, initargs=(header, paper)
+        max_workers=workers, mp_context=pool_context(), initializer=_init, initargs=(header, paper, True, stamp)
     )
     try:
         with deferred_signals():
@@ -322,11 +345,16 @@ def _render_all(
     jobs: int | None,
     progress: Callable[[int], None] | None,
     extra: tuple[tuple[str, str], ...] = (),
+    print_file: bool = True,
+    stages: Callable[[str, int, int], None] | None = None,
 ) -> list[Path]:
     """Render the documents asked for and merge the print files; returns every path written.
 
     ``extra``: (name, folder) of plug-in variant writers (generator/writers/), rendered in the
-    same pass into <dest>/<folder>/<stem>.pdf.
+    same pass into <dest>/<folder>/<stem>.pdf. ``print_file``: join the worksheets into
+    worksheets.pdf (False when a later writer joins it, e.g. after adding answer sheets).
+    ``progress`` counts the variants whose documents are done (the marking key's when it is
+    the only output); ``stages`` (stage, done, total) also hears of the marking key's variants.
     """
     from .fonts import warn_missing_glyphs
     from .marking import CHUNK, group_variants
@@ -350,7 +378,7 @@ def _render_all(
         for c, chunk in enumerate(chunks):
             jobs_list.append(MarkJob(
                 c, chunk, str(parts_dir / f"{c:05d}.pdf"), first=c == 0, total=len(variants),
-                advance=0 if per_student else sum(len(g) for g in chunk),
+                advance=sum(len(g) for g in chunk),
             ))  # fmt: skip
     n_marks = len(jobs_list)
     if per_student:
@@ -370,12 +398,22 @@ def _render_all(
     # The print files are written while the workers render: each part is appended as soon as
     # it and every part before it are ready, so merging overlaps rendering instead of following it.
     title, pack = key.title, key.pack
-    sheets_file = PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets else None
+    sheets_file = (
+        PrintFile(dest / "worksheets.pdf", count=len(variants), duplex=duplex) if worksheets and print_file else None
+    )
     key_file = PrintFile(dest / "answer-key.pdf", count=n_marks, tagged=key.printing.tagged) if marking else None
     ready: dict[tuple[bool, int], Done] = {}
     merged = {True: 0, False: 0}
+    marked = 0
 
     def merge_ready(d: Done) -> None:
+        nonlocal marked
+        if d.marking and per_student:  # the bar counts students; the marking key has its own
+            marked += d.advance
+            if stages:
+                stages("Marking key", marked, len(variants))
+        elif progress and d.advance:
+            progress(d.advance)
         ready[(d.marking, d.index)] = d
         for is_mark, out in ((True, key_file), (False, sheets_file)):
             while (is_mark, merged[is_mark]) in ready:
@@ -393,7 +431,9 @@ def _render_all(
 
     written: list[Path] = []
     try:
-        run_jobs(jobs_list, header, paper, workers, progress, on_done=merge_ready)
+        if stages and marking and per_student:
+            stages("Marking key", 0, len(variants))
+        run_jobs(jobs_list, header, paper, workers, None, on_done=merge_ready, stamp=len(variants) > 1)
         if sheets_file is not None:
             sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
                                f"/{METADATA_PACK}": pack})  # fmt: skip

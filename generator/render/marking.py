@@ -55,6 +55,9 @@ def _who(variant: Variant) -> str:
     return " · ".join(s for s in (student.name, student.id) if s) if student else ""
 
 
+_TEXT_COLUMNS = (("ids", "id"), ("vals", "value"), ("ranges", "range"))  # "values" is a dict method in Jinja
+
+
 def answers_table(
     p: Problem | WorkedProblem, decimals: int, paper: str, *, hand: bool = False, head_rows: int = 0
 ) -> dict[str, Any]:
@@ -89,6 +92,10 @@ def answers_table(
     # its whole length would send the reader across pages and back).
     page_rows = SLAB_ROWS.get(paper, SLAB_ROWS["a4"])
     slabs: list[list[list[dict[str, str]]]] = []
+    # The same slabs column by column, each column's ids, values and ranges as lines of text: the
+    # marking key sets a column as one block (_macros.html.j2 marks), as a cell per value costs
+    # WeasyPrint about twice the time (docs/rendering.md, "Speed and memory").
+    text_columns: list[list[dict[str, str | int]]] = []
     start = 0
     while start < len(entries):
         slab = (page_rows - (head_rows if not slabs else 0)) * per_row
@@ -97,6 +104,11 @@ def answers_table(
         height = -(-len(part) // per_row)
         columns = [part[c * height : (c + 1) * height] for c in range(per_row)]
         slabs.append([[col[i] for col in columns if i < len(col)] for i in range(height)])
+        text_columns.append([
+            {"short": height - len(col), **{name: "\n".join(e[field] for e in col) for name, field in _TEXT_COLUMNS}}
+            for col in columns
+            if col
+        ])  # fmt: skip
     rows = [row for rows_ in slabs for row in rows_]
     # the spare width goes to the gaps, so the groups stay apart and each cell keeps its size
     gap = min(8.0, (width - per_row * group) / (per_row - 1)) if per_row > 1 else 0.0
@@ -104,6 +116,7 @@ def answers_table(
         "number": p.number,
         "rows": rows,
         "slabs": slabs,
+        "text_columns": text_columns,
         "long": len(slabs) > 1,
         "per_row": per_row,
         "cols": {
@@ -176,4 +189,6 @@ def marking_context(
             _block(g, total, paper, key.decimals, HEAD_ROWS if first and i == 0 else 0) for i, g in enumerate(groups)
         ],
         "count": total,
+        # a screen reader reads a table cell by cell: a tagged key keeps a cell per value
+        "tagged": key.printing.tagged,
     }

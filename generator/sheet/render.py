@@ -277,8 +277,9 @@ def add_answer_sheets(
     duplex: bool = True,
     jobs: int | None = None,
 ) -> list[Path]:
-    """Append each student's answer sheet to ``dest/worksheets/<stem>.pdf``, join them again into
-    ``dest/worksheets.pdf`` and write ``dest/answer-sheet-layout.json`` saying where the sheet pages are.
+    """Append each student's answer sheet to ``dest/worksheets/<stem>.pdf``, join them into
+    ``dest/worksheets.pdf`` and write ``dest/answer-sheet-layout.json`` saying where the sheet pages
+    are; returns both paths. The print file is joined once, here (the worksheet writer leaves it).
 
     In worksheets.pdf every student starts on a new sheet with ``duplex`` (as the worksheet writer
     does), and so does each answer sheet, inside a student's file too.
@@ -316,4 +317,4 @@ def add_answer_sheets(
     layout["print_file"] = PRINT_FILE
     layout_path = dest / "answer-sheet-layout.json"
     layout_path.write_text(json.dumps(layout, ensure_ascii=False, indent=1), encoding="utf-8")
-    return [layout_path]
+    return [print_file.target, layout_path]

@@ -89,12 +89,19 @@ def selected(options: OutputOptions) -> list[Writer]:
 
 
 def write_pack(
-    key: Key, dest: Path, options: OutputOptions, progress: Callable[[int], None] | None = None
+    key: Key,
+    dest: Path,
+    options: OutputOptions,
+    progress: Callable[[int], None] | None = None,
+    *,
+    stages: Callable[[str, int, int], None] | None = None,
 ) -> list[Path]:
     """Run every selected writer on the pack ``key`` into the folder ``dest``; returns what was written.
 
     The PDFs (built-in writers and plug-in variant writers) share one pass of the worker
     pool (``progress`` is called with the number of variants done); pack writers follow.
+    ``stages`` (stage, done, total) hears of the rest as it happens: the marking key's variants
+    while the worksheets render, then each pack writer (total 0 while it runs, then 1 of 1).
     ``options.decimal_comma`` and ``options.tagged`` override the key's own ``printing``
     settings; writers read them from the key (``key.printing``) they are given.
     """
@@ -115,8 +122,14 @@ def write_pack(
             key, Path(dest), worksheets="worksheet" in names, marking="marking-key" in names,
             solutions="solution" in names, paper=options.paper, duplex=options.duplex, jobs=options.jobs,
             progress=progress, extra=extra,
+            print_file=not any(isinstance(w, PackWriter) and w.joins_worksheets for w in chosen), stages=stages,
         )  # fmt: skip
     for w in chosen:
         if isinstance(w, PackWriter) and not w.builtin:
+            stage = w.label[:1].upper() + w.label[1:]
+            if stages:
+                stages(stage, 0, 0)
             written += w.write(key, Path(dest), options)
+            if stages:
+                stages(stage, 1, 1)
     return written

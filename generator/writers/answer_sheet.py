@@ -1,7 +1,8 @@
 """Scannable answer sheets: the last pages of each worksheet (and of worksheets.pdf), answer-sheet-layout.json.
 
 Runs after the worksheet writer: it appends each student's sheet to worksheets/<student>.pdf
-and joins the print file again (generator/sheet/render.py).
+and joins the print file worksheets.pdf from them (generator/sheet/render.py), which the
+worksheet writer then leaves to it.
 """
 
 from __future__ import annotations
@@ -26,4 +27,4 @@ def write(key: Key, dest: Path, options: OutputOptions) -> list[Path]:
     )
 
 
-WRITER = PackWriter(name="answer-sheet", label="answer sheets", write=write, wanted=_wanted)
+WRITER = PackWriter(name="answer-sheet", label="answer sheets", write=write, wanted=_wanted, joins_worksheets=True)

@@ -60,6 +60,7 @@ class PackWriter:
     write: Callable[[Key, Path, OutputOptions], list[Path]]  # (key, dest, options) -> written
     wanted: Callable[[OutputOptions], bool] = lambda options: True
     builtin: bool = False  # the marking key: rendered by render/batch.py in the same pass as the PDFs
+    joins_worksheets: bool = False  # writes worksheets.pdf itself (from the worksheets it changed): not joined before
 
 
 Writer = VariantWriter | PackWriter
