@@ -275,10 +275,12 @@ def load() -> str:
 def designs(profile: str, rounds: int = 6) -> None:
     """CPU seconds of the render designs tried for the worksheet, interleaved, min and median of ``rounds``.
 
-    (a) several students in one WeasyPrint document (CSS, fonts and subsetting shared; the
-    pages would then be split per student) against one document per student; (c) cheaper
-    CSS for the answer boxes (flex or float instead of a table); and, to show where the
-    time goes, the same worksheet without its answer tables or without its diagram.
+    (b) the question pages after page 1 laid out once and stamped on each student's head
+    (render/stamp.py, as shipped) against the whole worksheet laid out per student; (a) several
+    students in one WeasyPrint document (CSS, fonts and subsetting shared; the pages would then
+    be split per student); (c) cheaper CSS for the answer boxes (flex or float instead of a
+    table); and, to show where the time goes, the same worksheet without its answer tables or
+    without its diagram.
     """
     import re
 
@@ -290,7 +292,8 @@ def designs(profile: str, rounds: int = 6) -> None:
     from generator.spec import load_builtin
 
     key = build_pack(load_builtin("profile", profile), pack="d", count=11, seed="designs", course="NN 101")
-    render_worksheet(key, key.variants[0], "a4")  # warm-up
+    render_worksheet(key, key.variants[0], "a4", stamp=False)  # warm-up
+    render_worksheet(key, key.variants[0], "a4", stamp=True)  # and the shared question pages laid out
     eng = engine()
     sheets = eng.stylesheets("worksheet", "a4")
     htmls = [render_template("worksheet.html.j2", **worksheet_context(key, v, "a4")) for v in key.variants[1:]]
@@ -311,20 +314,22 @@ def designs(profile: str, rounds: int = 6) -> None:
            "input.answer{display:block; width:auto; overflow:hidden}")  # fmt: skip
     S, tables = re.S, r"<table class=\"answers\">.*?</table>"
     five = htmls[:5]
+    others = key.variants[1:]
     batched = one_document(five)
     cases = {
-        "worksheet, one document per student": lambda h: pdf(h),
-        "(a) 5 students per document, per student": lambda h: pdf(batched),
-        "(c) answer box as flex, not a table": lambda h: pdf(h, flex),
-        "(c) answer box as float, not a table": lambda h: pdf(h, flt),
-        "where: without the answer tables": lambda h: pdf(re.sub(tables, "", h, flags=S)),
-        "where: without the diagram": lambda h: pdf(re.sub(r"<svg.*?</svg>", "", h, flags=re.S)),
+        "(b) stamped question pages (as shipped)": lambda i: render_worksheet(key, others[i], "a4", stamp=True),
+        "worksheet, one document per student": lambda i: render_worksheet(key, others[i], "a4", stamp=False),
+        "(a) 5 students per document, per student": lambda i: pdf(batched),
+        "(c) answer box as flex, not a table": lambda i: pdf(htmls[i], flex),
+        "(c) answer box as float, not a table": lambda i: pdf(htmls[i], flt),
+        "where: without the answer tables": lambda i: pdf(re.sub(tables, "", htmls[i], flags=S)),
+        "where: without the diagram": lambda i: pdf(re.sub(r"<svg.*?</svg>", "", htmls[i], flags=re.S)),
     }  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in cases}
     for r in range(rounds):
         for name, run in cases.items():
             t0 = time.process_time()
-            run(htmls[r % len(htmls)])
+            run(r % len(htmls))
             dt = time.process_time() - t0
             times[name].append(dt / len(five) if name.startswith("(a)") else dt)
     print(f"\nRender designs, worksheet of {profile}, CPU s per student, min / median of {rounds} runs ({load()}):")

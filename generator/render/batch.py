@@ -72,7 +72,8 @@ class Done:
 _state: dict[str, Any] = {}
 
 
-def _init(header: Key, paper: str, worker: bool = True) -> None:
+def _init(header: Key, paper: str, worker: bool = True, stamp: bool = False) -> None:
+    """Set up a render process; ``stamp``: the pack has several worksheets (see render_worksheet)."""
     from . import pdf
     from .pdf import engine
 
@@ -84,6 +85,7 @@ def _init(header: Key, paper: str, worker: bool = True) -> None:
 
     _state["header"] = header
     _state["paper"] = paper
+    _state["stamp"] = stamp
     eng = engine()
     eng.stylesheets("worksheet", paper)  # parse the CSS and register the fonts before the first job
     eng.stylesheets("answer-key", paper)
@@ -97,14 +99,33 @@ def _meta(key: Key, variant: Variant) -> dict[str, str]:
     return meta
 
 
-def render_worksheet(key: Key, variant: Variant, paper: str) -> tuple[bytes, int]:
-    """(PDF, pages) of one variant's fillable worksheet, in this process."""
+def render_worksheet(key: Key, variant: Variant, paper: str, *, stamp: bool | None = None) -> tuple[bytes, int]:
+    """(PDF, pages) of one variant's fillable worksheet, in this process.
+
+    ``stamp``: lay out the question pages after page 1 once per process and stamp them on this
+    student's copy (render/stamp.py: the same pages, about 40 % less CPU); None: when the pack
+    has more than one variant. The worksheet is laid out whole where stamping does not apply:
+    tagged PDF, a sheet whose page 1 does not hold the student's own part (4-4-4-4-3), a student
+    whose page 1 does not hold what the layout model planned.
+    """
     from .pdf import engine
 
+    meta = _meta(key, variant)
+    if stamp is None:
+        stamp = len(key.variants) > 1
+    ctx = worksheet_context(key, variant, paper, split=stamp and not key.printing.tagged)
+    if ctx["shared"]:
+        from .context import split_questions
+        from .stamp import render_stamped
+
+        stamped = render_stamped(key, variant, paper, ctx, meta)
+        if stamped is not None:
+            return stamped
+        split_questions(ctx["problems"], None)  # the whole sheet, as WeasyPrint breaks it
     eng = engine()
-    html = number_style(render_template("worksheet.html.j2", **worksheet_context(key, variant, paper)), key, [variant])
+    html = number_style(render_template("worksheet.html.j2", **ctx), key, [variant])
     return eng.render(
-        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=_meta(key, variant), xml=True,
+        html, stylesheets=eng.stylesheets("worksheet", paper), forms=True, metadata=meta, xml=True,
         tagged=key.printing.tagged,
     )  # fmt: skip
 
@@ -162,7 +183,7 @@ def _run(job: Job | MarkJob) -> Done:
     try:
         ws_pages = ak_pages = 0
         if job.worksheet is not None:
-            ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"])
+            ws, ws_pages = render_worksheet(_state["header"], job.variant, _state["paper"], stamp=_state["stamp"])
             Path(job.worksheet).write_bytes(ws)
         if job.solution is not None:
             ak, ak_pages = render_key(_state["header"], job.variant, _state["paper"])
@@ -193,18 +214,20 @@ def run_jobs(
     workers: int,
     progress: Callable[[int], None] | None,
     on_done: Callable[[Done], None] | None = None,
+    stamp: bool = False,
 ) -> list[Done]:
     """Render every job; in this process when workers == 1, else in a pool. Results in job order.
 
     ``on_done`` is called in this process for each finished job, in order of completion,
-    while the others are still rendering (the print files are merged that way).
+    while the others are still rendering (the print files are merged that way). ``stamp``:
+    worksheets share their question pages (render_worksheet), as when there are several.
     """
     done: list[Done] = []
     from .pdf import warn_if_slow_subsetting
 
     warn_if_slow_subsetting()
     if workers <= 1:
-        _init(header, paper, worker=False)
+        _init(header, paper, worker=False, stamp=stamp)
         for job in jobs_list:
             done.append(_run(job))
             if on_done:
@@ -218,7 +241,7 @@ def run_jobs(
     # A signal while a worker is still unpickling its start-up state makes it print a
     # traceback (its semaphores are gone): hold signals until every worker has started.
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=pool_context(), initializer=_init, initargs=(header, paper)
+        max_workers=workers, mp_context=pool_context(), initializer=_init, initargs=(header, paper, True, stamp)
     )
     try:
         with deferred_signals():
@@ -410,7 +433,7 @@ def _render_all(
     try:
         if stages and marking and per_student:
             stages("Marking key", 0, len(variants))
-        run_jobs(jobs_list, header, paper, workers, None, on_done=merge_ready)
+        run_jobs(jobs_list, header, paper, workers, None, on_done=merge_ready, stamp=len(variants) > 1)
         if sheets_file is not None:
             sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
                                f"/{METADATA_PACK}": pack})  # fmt: skip

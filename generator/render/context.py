@@ -217,7 +217,9 @@ def question_rows(items: list[dict[str, Any]], answers: list[WorkedAnswer]) -> l
 SHORT_ID = 12
 
 
-def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
+def worksheet_context(key: Key, variant: Variant, paper: str = "a4", *, split: bool = False) -> dict[str, Any]:
+    """The worksheet's context; ``split``: the questions after page 1 start page 2 where the
+    layout model says, so that render/stamp.py can share them (see split_questions)."""
     d = key.decimals
     problems: list[dict[str, Any]] = []
     worked = [worked_of(key, p) for p in variant.problems]
@@ -252,12 +254,17 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
             "rooms": [],
             "count": n,
         })  # fmt: skip
-    rooms = iter(working_room(problems, worked, paper))
+    plan = room_plan(problems, worked, paper)
+    rooms, pages = iter(plan.rooms), iter(plan.pages)
     for prob in problems:
         for sec in prob["sections"]:
             for row in sec["rows"]:
                 row["room"] = f"{next(rooms):.1f}mm"
+                row["page"] = next(pages)
         prob["rooms"] = [row["room"] for sec in prob["sections"] for row in sec["rows"]]
+    # only after a one-page head: the model's estimate of a longer one (the 4-4-4-4-3's given
+    # values) is less exact, and a forced break where it errs leaves a page end empty
+    shared = split_questions(problems, 1 if split and plan.head_pages == 1 else None)
     example_exact = "0.123456" if d < 6 else "0.1234567891"
     header = _header(key, variant)
     return {
@@ -268,7 +275,45 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str
         "example_rounded": fmt(example_exact, d),
         "problems": problems,
         "multi": len(problems) > 1,
+        "shared": shared,  # render/stamp.py may render the pages after the head once per pack
+        "head_pages": 1,
+        "part": "whole",  # or "head" (the head, then tail_pages empty pages) or "tail" (the pages after the head)
+        "tail_pages": 0,
     }
+
+
+def split_questions(problems: list[dict[str, Any]], head_pages: int | None) -> bool:
+    """Split each section's rows into the parts on the head's pages and after (``s["tables"]``).
+
+    After the head's pages (see RoomPlan) the layout model puts only rows of boxes and section
+    headings; the first of them starts a page (``page_start``: a forced break), so that the
+    pages from there on depend on the structure alone and can be rendered once per pack
+    (render/stamp.py); returns whether there are such pages. Else (and with ``head_pages``
+    None) every section is one table, breaking where WeasyPrint breaks it.
+    """
+    sections = [s for p in problems for s in p["sections"]]
+    later = [
+        (i, k)
+        for i, s in enumerate(sections)
+        for k, row in enumerate(s["rows"])
+        if head_pages is not None and row["page"] >= head_pages
+    ]
+    split = bool(later)
+    first = later[0] if split else (len(sections), 0)
+    for i, s in enumerate(sections):
+        rows = s["rows"]
+        at = 0 if i > first[0] else first[1] if i == first[0] else len(rows)
+        s["page_start"] = (i, 0) == first  # the section starts page 2
+        s["tail"] = at == 0  # the whole section is after page 1
+        s["has_tail"] = at < len(rows)
+        s["tables"] = [
+            {"rows": part, "tail": tail, "page_start": tail and (i, at) == first and at > 0}
+            for part, tail in ((rows[:at], False), (rows[at:], True))
+            if part
+        ]
+        for k, row in enumerate(rows):
+            row["lone"] = row["single"] and k > 0  # CSS: a lone box goes with the row before it
+    return split
 
 
 # The name line of the worksheet: "Name" and "Student ID" labels, the id field 42 mm (room to
@@ -336,6 +381,7 @@ class _Block:
     height: float
     row: dict[str, Any] | None = None
     keep: bool = False
+    section: bool = False  # a section's heading and intro
 
 
 def _given_lines(given: dict[str, Any], width: float) -> list[float]:
@@ -376,7 +422,7 @@ def _blocks(problems: list[dict[str, Any]], raw: list[WorkedProblem], width: flo
         blocks.extend(_Block(h) for h in tables[:-1])
         blocks.append(_Block(tables[-1] + _H_GIVEN_END) if tables else _Block(_H_GIVEN_END))
         for s in prob["sections"]:
-            blocks.append(_Block(_H_SECTION, keep=True))  # a heading stays with its first row
+            blocks.append(_Block(_H_SECTION, keep=True, section=True))  # a heading stays with its first row
             rows = s["rows"]
             for k, row in enumerate(rows):
                 # a row of one box never stands alone at the top of a page (CSS: tbody.single)
@@ -433,17 +479,30 @@ def _spread_last_page(blocks: list[_Block], page_h: float, rooms: list[float]) -
 
 def working_room(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> list[float]:
     """The room (mm) above each row of boxes, row by row through every section; see ROOM_FLOOR."""
-    return [room for room, _ in _plan(problems, raw, paper)]
+    return room_plan(problems, raw, paper).rooms
 
 
 def row_pages(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> list[int]:
     """The page (0, 1, ...) the layout model puts each row of boxes on, in the order of
     working_room. An estimate: the rendered PDF decides (tests/test_render_worksheet.py)."""
-    return [page for _, page in _plan(problems, raw, paper)]
+    return room_plan(problems, raw, paper).pages
 
 
-def _plan(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str) -> list[tuple[float, int]]:
-    """(room in mm, page) of each row of boxes."""
+@dataclass(frozen=True)
+class RoomPlan:
+    """What the simulated layout decided: the room (mm) above each row of boxes and the page
+    (0, 1, ...) of each row, row by row through every section; ``head_pages``: the pages up to
+    the last one that holds anything but rows of boxes and section headings (title,
+    conventions, diagram, given values), so that the pages after them hold only questions
+    (render/stamp.py shares those)."""
+
+    rooms: list[float]
+    pages: list[int]
+    head_pages: int
+
+
+def room_plan(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str = "a4") -> RoomPlan:
+    """See :class:`RoomPlan` and ROOM_FLOOR."""
     page_h = PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - SLACK
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"])
     blocks = _blocks(problems, raw, width)
@@ -468,7 +527,10 @@ def _plan(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: str) 
             extra = min((page_h - used) / len(rows), ROOM_PAGE_MAX - room)
             for i in rows:
                 rooms[i] += max(0.0, extra)
-    return [(rooms[i], page_of[i]) for i in range(len(blocks)) if is_row[i]]
+    rows_at = [i for i in range(len(blocks)) if is_row[i]]
+    # the last block is the reserve for the end of the sheet; a section heading goes with its first row
+    head = [page_of[i] for i in range(len(blocks) - 1) if not (is_row[i] or blocks[i].section)]
+    return RoomPlan([rooms[i] for i in rows_at], [page_of[i] for i in rows_at], 1 + max(head, default=0))
 
 
 LONG_LINE = 70  # characters of a worked line that may not fit beside the step id (9.5 pt, ~146 mm)
