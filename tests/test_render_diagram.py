@@ -160,6 +160,11 @@ def check_diagram(svg: str) -> None:
         if t.get("class") in ("w", "bias"):
             assert id(t) in backed, "".join(t.itertext())
     assert any(lb.kind == "bias" for lb in labels) or "bias" not in svg
+    width = float(root.get("viewBox", "0 0 0 0").split()[2])
+    for t in root.iter(f"{SVG}text"):  # nothing is cut off at the drawing's edge ("outputs (softmax), target")
+        x0, x1, _, _ = text_extent(t)
+        assert x0 >= 0, "".join(t.itertext())
+        assert x1 <= width, ("".join(t.itertext()), x1, width)
     cross = crossings(lines)
     assert cross, "a layered network this size has crossing edges"
     for lb in labels:
@@ -238,3 +243,22 @@ def test_the_check_sees_a_label_on_a_crossing() -> None:
     moved = moved.replace(first[0], f'<g><rect x="{x - 5:.1f}" y="{y - 4:.1f}"', 1)
     with pytest.raises(AssertionError):
         check_diagram(moved)
+
+
+def label_gap(a: Label, b: Label) -> float:
+    """The distance between two label rectangles (0 if they meet): between convex polygons it is
+    reached at a corner of one of them."""
+    return min(min(b.distance(c) for c in a.corners()), min(a.distance(c) for c in b.corners()))
+
+
+@pytest.mark.parametrize("profile", ["standard", "hard", "deep", "multiclass"])
+def test_weight_labels_do_not_crowd(profile: str) -> None:
+    """The multiclass fan of three edges out of each hidden neuron put its labels 3.8 pt apart,
+    read as one cluster; every weight label now keeps 10 pt from every other one."""
+    key = build_pack(load_builtin("profile", profile), pack="d", count=6, seed="4")
+    for v in key.variants:
+        root = ET.fromstring(network_svg(worked_of(key, v.problems[0])))
+        weights = [Label(g) for g in root.iter(f"{SVG}g") if g.find(f"{SVG}rect") is not None]
+        weights = [lb for lb in weights if lb.kind == "w"]
+        gaps = [(label_gap(a, b), a.name(), b.name()) for a, b in itertools.combinations(weights, 2)]
+        assert min(gaps) >= (10.0, "", ""), (v.variant, min(gaps))

@@ -4,7 +4,9 @@ Lengths are PostScript points (the SVG's user unit is 1 pt), so font sizes match
 Weight labels are placed greedily: each label goes to the point along its own edge that
 overlaps no other label, node or text and crosses the fewest other edges, preferring a spot
 about a third of the way from its source node (staggered by target), where it is clearly
-attached to its own line rather than beside a crossing. The given-values table on the worksheet backs the diagram up.
+attached to its own line rather than beside a crossing; a spot within CROWD_GAP of another label
+costs more, so that the labels of a fan of edges do not read as one cluster. The given-values
+table on the worksheet backs the diagram up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ R = 12.5  # node radius
 EDGE_FONT = 7.5
 CROSSING_MARGIN = 1.2  # no edge crossing within this distance of a label's box
 NODE_GAP = 1.2  # nor a node's circle
+# Preferred spots of the labels of one source's edges, as fractions of the way from the source,
+# staggered by target: a fan of 3 or more edges spreads wider (0.24 to 0.60), 2 edges 0.24 to 0.40
+# (further out they would meet the crossing of a 2x2 layer in its middle).
+PREF_FIRST, PREF_SPREAD, PREF_SPREAD_TWO = 0.24, 0.36, 0.16
+CROWD_GAP = 12.0  # weight labels keep this far from other labels and texts where their edges leave room
+CROWD_COST = 30.0  # what a spot that close costs (a spot half the edge from where it is preferred: 12.5)
 NODE_FONT = 10.5
 TEXT_FONT = 8.0
 
@@ -219,8 +227,22 @@ def _place(
     def free(r: Rect, skip: int = -1) -> bool:
         return not any(k != skip and r.overlaps(o) for k, o in chosen.items())
 
+    def crowded(r: Rect) -> int:
+        """How many placed labels and fixed texts (biases, values) come within CROWD_GAP of ``r``:
+        labels that clear each other by less read as one cluster (the fan of three edges out of a
+        multiclass hidden neuron, under its bias)."""
+        near = sum(1 for o in chosen.values() if r.overlaps(o, gap=CROWD_GAP))
+        return near + sum(1 for o in obstacles if r.overlaps(o, gap=CROWD_GAP))
+
     for e in sorted(edges, key=lambda e: len(options[id(e)])):
-        spot = next((r for _, r in options[id(e)] if free(r)), None)
+        spot, best = None, math.inf
+        for cost, r in options[id(e)]:  # cheapest first: stop once no later spot can do better
+            if cost >= best:
+                break
+            if free(r):
+                total = cost + CROWD_COST * crowded(r)
+                if total < best:
+                    spot, best = r, total
         if spot is None:
             spot = _make_room(e, options, chosen, free)
         if spot is None:  # nothing clear: the least bad spot, and the caller tries a taller layout
@@ -392,7 +414,8 @@ def _layout_once(
                 text = value(wid, net.weights[l - 1][j][i])
                 # about a third of the way from the source, staggered by target so that the labels
                 # of one source's edges sit at different distances from it
-                pref = 0.26 + 0.16 * j / (layers[l] - 1) if layers[l] > 1 else 1 / 3
+                spread = PREF_SPREAD if layers[l] > 2 else PREF_SPREAD_TWO
+                pref = PREF_FIRST + spread * j / (layers[l] - 1) if layers[l] > 1 else 1 / 3
                 gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), text, wid, rotate=dense, pref=pref))
         # steep edges first: they have the least room away from the crowded middle
         gap_edges.sort(key=lambda e: -abs(e.q[1] - e.p[1]))
@@ -411,6 +434,7 @@ def _layout_once(
             hidden = "hidden" if n_cols == 3 else f"hidden {l}"
             cap = f"{hidden} ({activation(net.activation[l - 1]).caption})"
         w = text_width(cap, TEXT_FONT)
+        x = min(max(x, w / 2 + 1), width - w / 2 - 1)  # a long caption stays inside the drawing, not cut off
         obstacles.append(Rect.box(x - w / 2, height - 6 - TEXT_FONT, x + w / 2, height - 4))
         captions.append(
             f'<text x="{x:.1f}" y="{height - 6:.1f}" font-size="{TEXT_FONT}" text-anchor="middle" '
