@@ -21,6 +21,14 @@ split=True)``), in the whole render and here alike. Then, per student:
   into the form (/AcroForm /Fields; the fonts and graphics states their /DA names go into
   /DR). The file is an incremental update of the head's PDF: its bytes, then the new objects.
 
+Page 1's rows are shared too where they all belong to the first section (``ctx["strip_ok"]``):
+the tail then starts with them, on a page of their own (the **strip**), and the student's head
+leaves an empty block of their height (``.strip-slot``) where they go; the strip is stamped on
+page 1, moved by the difference between the slot's top in the student's layout and the strip's
+top in the tail's (both read from WeasyPrint's layout tree through ``Engine.render(inspect=…)``),
+its widgets' /Rect moved alike. Where the slot does not fit on page 1, page 1's rows are laid
+out in the student's head (the tail without a strip).
+
 ``render_worksheet`` (batch.py) lays the worksheet out whole, without the forced break (as
 WeasyPrint breaks it), for tagged PDF, for a pack of one student, where the model does not fit
 the head on page 1 (``ctx["shared"]`` is false: a 4-4-4-4-3 network's given values reach page
