@@ -8,8 +8,10 @@ from __future__ import annotations
 import ctypes.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,12 +66,14 @@ def test_quick_library_lookup_finds_what_find_library_finds_and_is_undone() -> N
     assert quick == stock
 
 
-def test_render_workers_leave_no_font_folders_behind(tmp_path: Path) -> None:
+def test_render_workers_leave_no_font_folders_behind(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Each render worker used to copy the bundled fonts to its own /tmp/weasyprint-* folder and
     never remove it (workers end with os._exit): 2.7 MB per worker and command. Now only the
     fork server copies them, and removes them when the command ends."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    # A short TMPDIR: Python < 3.13 puts the fork server's socket in it, and an AF_UNIX path has
+    # at most 107 bytes (pytest-xdist's tmp_path, popen-gw1/..., is too long for that).
+    tmp = Path(tempfile.mkdtemp(prefix="fonts-"))
+    request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
     code = (
         "from generator.pack import build_pack\n"
         "from generator.spec import load_builtin\n"
