@@ -390,3 +390,21 @@ def test_feedback_of_a_scan_shows_each_mistake_as_scanned(
         assert np.array_equal(shown, scanned_png), aid
     perfect = PdfReader(tmp_path / "grades" / "feedback" / "s1.pdf")
     assert [im for page in perfect.pages for im in page.images] == []  # nothing to show a perfect student
+
+
+def test_a_sheet_with_no_bubble_filled_is_reported(tmp_path: Path) -> None:
+    """A wholly blank sheet was graded blank without a word: maybe the student wrote the digits
+    in the boxes only. It is graded blank still, and named once in scan-issues."""
+    import cv2
+
+    from generator.scan.run import scan_files
+
+    layout = json.loads((sheets_dir() / "answer-sheet-layout.json").read_text())
+    cv2.imwrite(str(tmp_path / "empty.png"), blank(1, 150))
+    res = scan_files(class_key(), layout, [tmp_path / "empty.png"], jobs=1)
+    (sheet,) = res.sheets
+    assert sheet.variant == class_key().variants[1].variant
+    assert all(r.value == "" for r in sheet.reads.values())
+    assert [(i.kind, sheet.variant in i.message, "Bo Chen" in i.message) for i in res.issues] == [
+        ("blank_sheet", True, True)
+    ]

@@ -127,6 +127,7 @@ def test_a_stamped_worksheet_is_the_whole_render(kind: str, name: str, paper: st
     for variant in key.variants:
         got = stamped(key, variant, paper)
         assert got is not None, "the stamp did not apply"
+        assert strip_on_page_1(got[0])  # page 1's rows are shared too
         ref = whole(key, variant, paper)
         assert got[1] == ref[1]
         assert_same(got[0], ref[0], tmp_path)
@@ -156,6 +157,14 @@ def test_the_largest_network_is_rendered_whole(paper: str, tmp_path: Path) -> No
     assert long_heads  # the case this test is about is still there
 
 
+def strip_on_page_1(pdf: bytes) -> bool:
+    from pypdf import PdfReader
+
+    from generator.render.stamp import XOBJECT
+
+    return XOBJECT in PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"].get("/XObject", {})
+
+
 def test_render_worksheet_stamps_when_the_pack_has_several_students() -> None:
     from pypdf import PdfReader
 
@@ -167,7 +176,7 @@ def test_render_worksheet_stamps_when_the_pack_has_several_students() -> None:
     def stamps(pdf: bytes) -> list[bool]:
         return [XOBJECT in p["/Resources"].get("/XObject", {}) for p in PdfReader(io.BytesIO(pdf)).pages]
 
-    assert stamps(render_worksheet(key, key.variants[0], "a4")[0]) == [False, True]
+    assert stamps(render_worksheet(key, key.variants[0], "a4")[0]) == [True, True]  # page 1's rows: a strip
     one = build_pack(load_builtin("profile", "standard"), pack="w", students=ROSTER[:1], seed="stamp-seed")
     assert stamps(render_worksheet(one, one.variants[0], "a4")[0]) == [False, False]  # a pack of one: whole
 

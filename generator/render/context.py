@@ -276,9 +276,12 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4", *, split: b
         "problems": problems,
         "multi": len(problems) > 1,
         "shared": shared,  # render/stamp.py may render the pages after the head once per pack
+        "strip_ok": bool(problems) and problems[0].get("strip_ok", False),  # and page 1's rows too
         "head_pages": 1,
         "part": "whole",  # or "head" (the head, then tail_pages empty pages) or "tail" (the pages after the head)
         "tail_pages": 0,
+        "strip": False,  # part head: page 1's rows left out (a slot of strip_height); part tail: they come first
+        "strip_height": "0",
     }
 
 
@@ -313,6 +316,12 @@ def split_questions(problems: list[dict[str, Any]], head_pages: int | None) -> b
         ]
         for k, row in enumerate(rows):
             row["lone"] = row["single"] and k > 0  # CSS: a lone box goes with the row before it
+    # page 1's rows all in the first section: render/stamp.py may share them too, as one strip
+    strip = split and len(problems) == 1 and (first == (1, 0) or (first[0] == 0 and first[1] > 0))
+    for i, s in enumerate(sections):
+        s["strip"] = strip and i == 0
+    if problems:
+        problems[0]["strip_ok"] = strip
     return split
 
 

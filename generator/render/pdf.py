@@ -17,7 +17,7 @@ import re
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -228,6 +228,7 @@ class Engine:
         metadata: dict[str, str] | None = None,
         xml: bool = False,
         tagged: bool = False,
+        inspect: Callable[[Any], None] | None = None,
     ) -> tuple[bytes, int]:
         """Lay out ``html`` and return (PDF bytes, number of pages).
 
@@ -240,6 +241,8 @@ class Engine:
         doc = self.parse(html, xml=xml).render(
             font_config=self.font_config, stylesheets=stylesheets or [], pdf_forms=forms
         )
+        if inspect is not None:
+            inspect(doc)  # the laid-out document, before it is written (render/stamp.py reads positions)
         custom = _apply_metadata(doc.metadata, metadata or {})
         extra: dict[str, Any] = {"pdf_variant": "pdf/ua-1"} if tagged else {}
         pdf: bytes = doc.write_pdf(

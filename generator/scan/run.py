@@ -144,6 +144,13 @@ def scan_files(
                 for a in pages_by_number[p]["answers"]:
                     sheet.reads[a["id"]] = AnswerRead(a["id"], "", flag=page_not_scanned(p), box=a["box"])
         sheet.sources = [s.rsplit("#", 1)[0] for s in sheet.sources]
+        if sheet.reads and all(not r.value and not r.flag for r in sheet.reads.values()):
+            who = f" ({sheet.name})" if sheet.name else ""
+            issues.append(ScanIssue("; ".join(sheet.sources), "", "blank_sheet", (
+                f"variant {sheet.variant}{who}: no bubble filled on the whole sheet, so every answer is graded "
+                f"blank; if digits are written in the boxes only ({CROPS}/{sheet.variant}/), type them into "
+                "submissions.csv"
+            )))  # fmt: skip
     order = {normalize_code(v.variant): i for i, v in enumerate(key.variants)}
     ordered = sorted(sheets.values(), key=lambda s: order[normalize_code(s.variant)])
     return ScanResult(answer_ids, ordered, issues, len(refs), skipped)
