@@ -87,3 +87,26 @@ def test_render_workers_leave_no_font_folders_behind(tmp_path: Path, request: py
         time.sleep(0.2)
     assert list(tmp.glob("weasyprint-*")) == []
     assert len(list((tmp_path / "out" / "worksheets").glob("*.pdf"))) == 3
+
+
+def test_a_long_temporary_directory_still_renders_on_every_core(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The fork server's socket lives in TMPDIR; on Python < 3.13 a TMPDIR of ~70 characters or
+    more made every multi-process render fail with 'AF_UNIX path too long' (macOS's TMPDIR is
+    ~50). The pool then starts its workers with spawn, and they too leave no font folder behind."""
+    from generator.render.pool import _socket_fits
+
+    base = Path(tempfile.mkdtemp(prefix="long-"))
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
+    tmp = base / ("t" * 90)
+    tmp.mkdir()
+    assert _socket_fits(str(base)) and (sys.version_info >= (3, 13) or not _socket_fits(str(tmp)))
+    code = (
+        "from generator.pack import build_pack\n"
+        "from generator.spec import load_builtin\n"
+        "from generator.render import render_pack\n"
+        "key = build_pack(load_builtin('profile', 'easy'), pack='t', count=3, seed='t')\n"
+        f"render_pack(key, {str(tmp_path / 'out')!r}, jobs=2)\n"
+    )
+    _python(code, env={"TMPDIR": str(tmp)}, cwd=tmp_path)
+    assert len(list((tmp_path / "out" / "worksheets").glob("*.pdf"))) == 3
+    assert list(tmp.glob("weasyprint-*")) == []

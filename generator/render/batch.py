@@ -82,6 +82,12 @@ def _init(header: Key, paper: str, worker: bool = True, stamp: bool = False) -> 
 
         worker_started()
         pdf._warned = True  # the parent has said it once already
+        if engine.cache_info().currsize == 0:
+            # a spawned worker (no fork server to inherit the engine from) owns its engine's
+            # temporary copy of the fonts: workers skip atexit, so free it at the worker's exit
+            from multiprocessing.util import Finalize
+
+            Finalize(None, pdf._drop_engine, exitpriority=10)
 
     _state["header"] = header
     _state["paper"] = paper
