@@ -229,6 +229,7 @@ class Engine:
         xml: bool = False,
         tagged: bool = False,
         inspect: Callable[[Any], None] | None = None,
+        finisher: Callable[[Any, Any], None] | None = None,
     ) -> tuple[bytes, int]:
         """Lay out ``html`` and return (PDF bytes, number of pages).
 
@@ -237,6 +238,7 @@ class Engine:
         markup that is not well-formed XML falls back to the HTML5 parser. Such documents also
         get the short user-agent stylesheet templates/ua.css instead of WeasyPrint's full one.
         ``tagged`` writes a tagged PDF/UA-1 (structure tree for screen readers; ~0–10 % more CPU).
+        ``finisher(document, pdf)`` may add to the pydyf.PDF before it is written (render/stamp.py).
         """
         doc = self.parse(html, xml=xml).render(
             font_config=self.font_config, stylesheets=stylesheets or [], pdf_forms=forms
@@ -245,9 +247,14 @@ class Engine:
             inspect(doc)  # the laid-out document, before it is written (render/stamp.py reads positions)
         custom = _apply_metadata(doc.metadata, metadata or {})
         extra: dict[str, Any] = {"pdf_variant": "pdf/ua-1"} if tagged else {}
-        pdf: bytes = doc.write_pdf(
-            pdf_forms=forms, custom_metadata=custom, finisher=_finish_fields if forms else None, **extra
-        )
+
+        def finish(document: Any, pdf: Any) -> None:
+            if forms:
+                _finish_fields(document, pdf)
+            if finisher is not None:
+                finisher(document, pdf)
+
+        pdf: bytes = doc.write_pdf(pdf_forms=forms, custom_metadata=custom, finisher=finish, **extra)
         return pdf, len(doc.pages)
 
     def parse(self, html: str, *, xml: bool = False) -> Any:

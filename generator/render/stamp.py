@@ -44,6 +44,7 @@ import io
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -59,15 +60,33 @@ XOBJECT = "/BpxTail"  # the name the stamped page gives the tail page's Form XOb
 _DA_NAME = re.compile(r"/([^\s/\[\]()<>{}%]+)\s")
 
 
+@dataclass(frozen=True)
+class _Object:
+    """One object the stamp adds to a student's PDF: its bytes as chunks, where an int stands for
+    a reference to the stamp's object of that index and a str for bytes the student's PDF gives
+    (the pages' references, the strip's shift)."""
+
+    chunks: tuple[bytes | int | str, ...]
+    stream: bool  # a stream (written as it is) or an object that goes in the object stream
+
+
 @dataclass
 class Tail:
-    """The question pages of a pack, laid out once: the PDF, after its empty lead page the strip
-    (page 1's rows, when shared too) and then the pages after page 1."""
+    """The question pages of a pack, laid out once: after its empty lead page the strip (page 1's
+    rows, when shared too) and then the pages after page 1, ready to stamp.
 
-    pdf: bytes
+    Placed page ``k`` (the strip first, where there is one) is ``xobjects[k]``, its form widgets
+    ``widgets[k]``; the first ``needed`` of ``objects`` are added to every student's PDF, the
+    rest only where the student's /DR lacks a form-field font (``dr``).
+    """
+
     pages: int  # the pages after page 1
-    reader: Any  # pypdf.PdfReader of ``pdf``
-    drop_fonts: frozenset[str]  # form-field fonts the page content does not draw with
+    objects: list[_Object]
+    needed: int
+    xobjects: list[int]
+    widgets: list[list[int]]
+    dr: dict[tuple[str, str], tuple[bytes | int | str, ...]]  # (category, name) -> value, as chunks
+    strip_rects: dict[str, tuple[float, ...]]  # the strip's widgets' /Rect, moved per student
     strip: tuple[float, float] | None = None  # (top, height) of the strip on its page, CSS px
 
 
@@ -97,25 +116,35 @@ def render_stamped(
     def template(**extra: Any) -> str:
         return number_style(render_template("worksheet.html.j2", **{**ctx, **extra}), key, [variant])
 
-    def head(**extra: Any) -> tuple[bytes, int, Any]:
-        found: list[Any] = []
+    def head(tail: Tail, first: int, **extra: Any) -> tuple[bytes, int] | None:
+        """The head, stamped while WeasyPrint writes it, where it takes ``first`` pages."""
+        stamped: list[bool] = []
+
+        def finish(doc: Any, pdf: Any) -> None:
+            if len(doc.pages) != first + tail.pages:
+                return
+            shift = 0.0
+            if tail.strip is not None:
+                slot = _box_of(doc, 0, STRIP_SLOT)
+                if slot is None:
+                    return
+                shift = -PX * (slot[0] - tail.strip[0])
+            stamped.append(stamp(pdf, tail, first, shift=shift))
+
         pdf, pages = eng.render(
-            template(part="head", **extra), stylesheets=eng.stylesheets("worksheet", paper), forms=True,
-            metadata=metadata, xml=True, inspect=lambda doc: found.append(_box_of(doc, 0, STRIP_SLOT)),
+            template(part="head", tail_pages=tail.pages, **extra), stylesheets=eng.stylesheets("worksheet", paper),
+            forms=True, metadata=metadata, xml=True, finisher=finish,
         )  # fmt: skip
-        return pdf, pages, found[0]
+        return (pdf, pages) if stamped == [True] else None
 
     if ctx["strip_ok"]:
         tail = tail_of(template(part="tail", strip=True), paper, strip=True)
         if tail.strip is not None and tail.pages >= 1:
-            pdf, pages, slot = head(tail_pages=tail.pages, strip=True, strip_height=f"{tail.strip[1]}px")
-            if pages == 1 + tail.pages and slot is not None:
-                return stamp(pdf, tail, 1, shift=-PX * (slot[0] - tail.strip[0])), pages
+            got = head(tail, 1, strip=True, strip_height=f"{tail.strip[1]}px")
+            if got is not None:
+                return got
     tail = tail_of(template(part="tail"), paper)
-    pdf, pages, _ = head(tail_pages=tail.pages)
-    if tail.pages < 1 or pages != ctx["head_pages"] + tail.pages:
-        return None
-    return stamp(pdf, tail, ctx["head_pages"]), pages
+    return head(tail, ctx["head_pages"]) if tail.pages >= 1 else None
 
 
 def _box_of(doc: Any, page: int, cls: str) -> tuple[float, float] | None:
@@ -148,12 +177,148 @@ def tail_of(html: str, paper: str, *, strip: bool = False) -> Tail:
     pdf, pages = eng.render(
         html, stylesheets=sheets, forms=True, xml=True, inspect=lambda doc: found.append(_box_of(doc, 1, "answers"))
     )
-    reader = PdfReader(io.BytesIO(pdf))
-    tail = Tail(pdf, pages - 2 if strip else pages - 1, reader, _form_only_fonts(reader), found[0] if strip else None)
+    tail = _prepare(PdfReader(io.BytesIO(pdf)), strip, found[0] if strip else None)
     _tails[digest] = tail
     while len(_tails) > CACHE_SIZE:
         _tails.popitem(last=False)
     return tail
+
+
+def _prepare(reader: Any, strip: bool, box: tuple[float, float] | None) -> Tail:
+    """The tail's pages (after the lead page) as the objects a stamp adds: each page's content
+    stream as a Form XObject with the pages' resources (less the form-only fonts), its widgets,
+    and everything they refer to, serialised once with their references as indices."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+
+    objects: list[_Object | None] = []
+    index: dict[int, int] = {}  # the tail's object number -> index in objects
+    queue: list[IndirectObject] = []
+
+    def ref(obj: IndirectObject) -> int:
+        if obj.idnum not in index:
+            index[obj.idnum] = len(objects)
+            objects.append(None)
+            queue.append(obj)
+        return index[obj.idnum]
+
+    def chunks(value: Any, out: list[bytes | int | str]) -> None:
+        if isinstance(value, IndirectObject):
+            out.append(ref(value))
+        elif isinstance(value, StreamObject):
+            raise ValueError("a stream inside another object")
+        elif isinstance(value, DictionaryObject):
+            if value.get("/Type") in ("/Page", "/Pages", "/Catalog"):
+                raise ValueError(f"the tail's objects refer to a {value['/Type']}")
+            out.append(b"<<")
+            for k, v in dict.items(value):
+                out.append(_bytes(NameObject(k)) + b" ")
+                chunks(v, out)
+                out.append(b" ")
+            out.append(b">>")
+        elif isinstance(value, ArrayObject):
+            out.append(b"[")
+            for v in list.__iter__(value):
+                chunks(v, out)
+                out.append(b" ")
+            out.append(b"]")
+        else:
+            out.append(_bytes(value))
+
+    def add(value: Any, at: int | None = None) -> int:
+        """Serialise ``value`` (a stream, a dictionary or any value) as object ``at`` (or a new one)."""
+        if at is None:
+            at = len(objects)
+            objects.append(None)
+        out: list[bytes | int | str] = []
+        stream = isinstance(value, StreamObject)
+        if stream:  # its data as it is, still encoded, with its /Filter
+            chunks(DictionaryObject({k: v for k, v in dict.items(value) if k != "/Length"}), out)
+            out[-1:] = [b"/Length %d>>\nstream\n" % len(value._data) + value._data + b"\nendstream"]
+        else:
+            chunks(value, out)
+        objects[at] = _Object(_joined(out), stream)
+        return at
+
+    def drain() -> None:
+        while queue:
+            obj = queue.pop()
+            add(obj.get_object(), index[obj.idnum])
+
+    placed = list(reader.pages[1:])
+    source: Any = placed[0]["/Resources"].get_object()  # one dictionary for every page
+    drop = _form_only_fonts(reader)
+    fonts = source.get("/Font", DictionaryObject()).get_object()
+    resources = DictionaryObject({k: v for k, v in dict.items(source) if k != "/Font"})
+    resources[NameObject("/Font")] = DictionaryObject({k: v for k, v in dict.items(fonts) if k[1:] not in drop})
+    resources_at = add(resources)
+    annots = [[ref.get_object() for ref in page.get("/Annots", [])] for page in placed]
+    for page_annots in annots:
+        for widget in page_annots:
+            index[widget.indirect_reference.idnum] = len(objects)  # whatever names a widget names this copy
+            objects.append(None)
+    xobjects, widgets = [], []
+    strip_rects: dict[str, tuple[float, ...]] = {}
+    for k, (page, page_annots) in enumerate(zip(placed, annots, strict=True)):
+        moved = strip and k == 0
+        content: Any = page.raw_get("/Contents").get_object()  # WeasyPrint writes one stream per page
+        xobject = DictionaryObject({k2: v for k2, v in dict.items(content) if k2 in ("/Filter", "/DecodeParms")})
+        xobject[NameObject("/Type")] = NameObject("/XObject")
+        xobject[NameObject("/Subtype")] = NameObject("/Form")
+        xobject[NameObject("/BBox")] = ArrayObject(page.mediabox)
+        out: list[bytes | int | str] = []
+        chunks(xobject, out)
+        out[-1:] = [b"/Resources ", resources_at, b" " + (b"/Matrix " if moved else b""), *(["M"] if moved else [])]
+        out += [b"/Length %d>>\nstream\n" % len(content._data) + content._data + b"\nendstream"]
+        xobjects.append(len(objects))
+        objects.append(_Object(_joined(out), True))
+        widgets.append([])
+        for n, widget in enumerate(page_annots):
+            at = index[widget.indirect_reference.idnum]
+            extra = [b"/P ", f"P{k}", b" "]
+            skip: tuple[str, ...] = ("/P",)
+            if moved:
+                strip_rects[f"R{n}"] = tuple(float(v) for v in widget["/Rect"])
+                extra += [b"/Rect ", f"R{n}", b" "]
+                skip += ("/Rect",)
+            out = []
+            chunks(DictionaryObject({k2: v for k2, v in dict.items(widget) if k2 not in skip}), out)
+            out[-1:] = [*extra, b">>"]
+            objects[at] = _Object(_joined(out), False)
+            widgets[-1].append(at)
+    drain()
+    needed = len(objects)
+    dr: dict[tuple[str, str], tuple[bytes | int | str, ...]] = {}
+    for widget in (w for page_annots in annots for w in page_annots):
+        for category in ("/Font", "/ExtGState"):
+            entries = source.get(category)
+            for name in _da_names(widget):
+                if entries is not None and f"/{name}" in entries.get_object():
+                    out = []
+                    chunks(dict.__getitem__(entries.get_object(), f"/{name}"), out)
+                    dr[(category[1:], name)] = _joined(out)
+    drain()
+    assert all(o is not None for o in objects)
+    return Tail(
+        len(placed) - 1 if strip else len(placed), [o for o in objects if o is not None], needed, xobjects, widgets,
+        dr, strip_rects, box,
+    )  # fmt: skip
+
+
+def _bytes(value: Any) -> bytes:
+    out = io.BytesIO()
+    value.write_to_stream(out)
+    return out.getvalue()
+
+
+def _joined(chunks: list[bytes | int | str]) -> tuple[bytes | int | str, ...]:
+    """``chunks`` with adjacent bytes joined."""
+    out: list[bytes | int | str] = []
+    for c in chunks:
+        if isinstance(c, bytes) and out and isinstance(out[-1], bytes):
+            out[-1] += c
+        else:
+            out.append(c)
+    return tuple(out)
 
 
 def _form_only_fonts(reader: Any) -> frozenset[str]:
@@ -178,95 +343,85 @@ def _da_names(widget: Any) -> list[str]:
     return _DA_NAME.findall(str(widget.get("/DA", "")) + " ")
 
 
-def stamp(head_pdf: bytes, tail: Tail, first: int, *, shift: float = 0.0) -> bytes:
-    """``head_pdf`` with the tail's pages drawn on its pages ``first``, ``first + 1``, ... (from 0),
-    and the tail's form fields added to those pages and to the form; the tail's strip, if it has
-    one, on page 0, moved up by ``shift`` points."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        NumberObject,
-        StreamObject,
-    )
-
-    writer = PdfWriter(PdfReader(io.BytesIO(head_pdf)), incremental=True)
-    form: Any = writer.root_object["/AcroForm"]
-    fields, dr = form["/Fields"], form["/DR"].get_object()
-    push, pop = DecodedStreamObject(), DecodedStreamObject()
-    push.set_data(b"q\n")  # the page's own content may leave its coordinate system changed
-    pop.set_data(b"\nQ q " + XOBJECT.encode() + b" Do Q\n")
-    push_ref, pop_ref = writer._add_object(push), writer._add_object(pop)
-    source: Any = tail.reader.pages[1]["/Resources"].get_object()  # one dictionary for every page
-    resources = DictionaryObject({NameObject(k): v.clone(writer) for k, v in source.items() if k != "/Font"})
-    fonts = source.get("/Font", DictionaryObject()).get_object()
-    resources[NameObject("/Font")] = DictionaryObject(
-        {NameObject(k): v.clone(writer) for k, v in fonts.items() if k[1:] not in tail.drop_fonts}
-    )
-    resources_ref = writer._add_object(resources)
-    pages = tail.reader.pages
-    placed = [(pages[1], 0, shift)] if tail.strip is not None else []
-    placed += [(tpage, n, 0.0) for n, tpage in enumerate(pages[1 + len(placed) :], start=first)]
-    for tpage, n, dy in placed:
-        page: Any = writer.pages[n]
-        content: Any = tpage.raw_get("/Contents").get_object()  # WeasyPrint writes one stream per page
-        xobject = StreamObject()
-        xobject._data = content._data  # still encoded: copied byte for byte with its /Filter
-        xobject.update({NameObject(k): v.clone(writer) for k, v in content.items() if k in ("/Filter", "/DecodeParms")})
-        xobject.update({
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject(tpage.mediabox).clone(writer),
-            NameObject("/Resources"): resources_ref,
-        })  # fmt: skip
-        if dy:
-            xobject[NameObject("/Matrix")] = ArrayObject(
-                [NumberObject(1), NumberObject(0), NumberObject(0), NumberObject(1), NumberObject(0), FloatObject(dy)]
-            )
-        own: Any = DictionaryObject(page["/Resources"].get_object())  # this page's own: it names the stamp
-        xobjects: Any = DictionaryObject(own["/XObject"].get_object()) if "/XObject" in own else DictionaryObject()
-        xobjects[NameObject(XOBJECT)] = writer._add_object(xobject)
-        own[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = writer._add_object(own)
-        contents = page.raw_get("/Contents")
-        parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([push_ref, *parts, pop_ref])
-        annots = ArrayObject(page["/Annots"].get_object()) if "/Annots" in page else ArrayObject()
-        for ref in tpage.get("/Annots", []):
-            widget = ref.get_object()
-            copy = widget.clone(writer, force_duplicate=True, ignore_fields=("/P",))
-            copy[NameObject("/P")] = page.indirect_reference
-            if dy:
-                x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
-                copy[NameObject("/Rect")] = ArrayObject(FloatObject(v) for v in (x0, y0 + dy, x1, y1 + dy))
-            annots.append(copy.indirect_reference)
-            fields.append(copy.indirect_reference)
-            _need_in_dr(dr, widget, source, writer)
-        page[NameObject("/Annots")] = annots
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def _number(value: float) -> bytes:
+    """A PDF number: an integer where it is one, else fixed-point without trailing zeros."""
+    return b"%d" % value if float(value).is_integer() else f"{value:f}".rstrip("0").encode()
 
 
-def _need_in_dr(dr: Any, widget: Any, tail_resources: Any, writer: Any) -> None:
-    """Put the fonts and graphics states that ``widget``'s /DA names into /DR where they are missing."""
-    from pypdf.generic import DictionaryObject, NameObject
+@cache
+def _raw_class() -> type:
+    """pydyf's object for bytes written before: ``data`` as given (imported when first needed)."""
+    import pydyf  # type: ignore[import-untyped]
 
-    for category in ("/Font", "/ExtGState"):
-        source = tail_resources.get(category)
-        if source is None:
-            continue
-        source = source.get_object()
-        for name in _da_names(widget):
-            key = f"/{name}"
-            if key not in source:
-                continue
-            target = dr.get(category)
-            if target is None:
-                dr[NameObject(category)] = target = DictionaryObject()
-            target = target.get_object()
-            if key not in target:
-                target[NameObject(key)] = source.raw_get(key).clone(writer)
+    class Raw(pydyf.Object):  # type: ignore[misc]
+        def __init__(self, data: bytes, stream: bool) -> None:
+            super().__init__()
+            self._data, self._stream = data, stream
+
+        @property
+        def data(self) -> bytes:
+            return self._data
+
+        @property
+        def compressible(self) -> bool:
+            return not self._stream
+
+    return Raw
+
+
+def stamp(pdf: Any, tail: Tail, first: int, *, shift: float = 0.0) -> bool:
+    """Draw the tail's pages on pages ``first``, ``first + 1``, ... (from 0) of ``pdf``, a
+    student's head as WeasyPrint is about to write it (a pydyf.PDF: ``Engine.render(finisher=...)``),
+    and add the tail's form fields to those pages and to the form; the tail's strip, if it has
+    one, on page 0, moved up by ``shift`` points. False (nothing changed) where the head has no form."""
+    import pydyf
+
+    form = pdf.catalog.get("AcroForm")
+    if form is None:
+        return False
+    objects = pdf.objects
+    resources = objects[_number_of(form["DR"])]  # WeasyPrint's one resource dictionary: every page's and /DR
+    dr = {"Font": objects[_number_of(resources["Font"])], "ExtGState": resources["ExtGState"]}
+    count = tail.needed
+    missing = [(c, n) for c, n in tail.dr if n not in dr[c]]
+    if any(isinstance(x, int) and x >= tail.needed for c, n in missing for x in tail.dr[(c, n)]):
+        count = len(tail.objects)
+    base = len(objects)
+    kids = pdf.pages["Kids"][::3]
+    targets = ([0] if tail.strip is not None else []) + list(range(first, first + tail.pages))
+    given: dict[str, bytes] = {f"P{k}": b"%d 0 R" % kids[n] for k, n in enumerate(targets)}
+    if tail.strip is not None:
+        given["M"] = b"[1 0 0 1 0 " + _number(shift) + b"]"
+        for key, (x0, y0, x1, y1) in tail.strip_rects.items():
+            given[key] = b"[" + b" ".join(_number(v) for v in (x0, y0 + shift, x1, y1 + shift)) + b"]"
+
+    def written(chunks: tuple[bytes | int | str, ...]) -> bytes:
+        return b"".join(
+            c if isinstance(c, bytes) else b"%d 0 R" % (base + c) if isinstance(c, int) else given[c] for c in chunks
+        )
+
+    raw = _raw_class()
+    for obj in tail.objects[:count]:
+        pdf.add_object(raw(written(obj.chunks), obj.stream))
+    for category, name in missing:
+        dr[category][name] = written(tail.dr[(category, name)])
+    fields = form["Fields"]
+    for k, n in enumerate(targets):
+        page = objects[kids[n]]
+        content = objects[_number_of(page["Contents"])]
+        content.stream.insert(0, b"q")  # the page's own content may leave its coordinate system changed
+        content.stream.append(b"Q q " + XOBJECT.encode() + b" Do Q")
+        own = pydyf.Dictionary(resources)  # this page's own: it names the stamp
+        own["XObject"] = pydyf.Dictionary({**resources["XObject"], XOBJECT[1:]: b"%d 0 R" % (base + tail.xobjects[k])})
+        pdf.add_object(own)
+        page["Resources"] = own.reference
+        refs = [b"%d 0 R" % (base + w) for w in tail.widgets[k]]
+        if refs:
+            page.setdefault("Annots", pydyf.Array()).extend(refs)
+            fields.extend(refs)
+    return True
+
+
+def _number_of(reference: bytes) -> int:
+    """The object number of a pydyf reference (b"12 0 R")."""
+    return int(reference.split()[0])
