@@ -232,3 +232,70 @@ def test_a_filled_stamped_worksheet_is_graded(tmp_path: Path) -> None:
     assert not grading.issues
     assert {m.verdict for m in grading.graded[0].marks} == {"correct"}
     assert len(grading.graded[0].marks) == len(answers)
+
+
+def test_a_stamped_worksheet_is_one_pdf_that_strict_readers_and_the_print_file_take(tmp_path: Path) -> None:
+    """The stamp is written with the student's PDF: one cross-reference section (it was an
+    incremental update, a second one), read by pypdf in strict mode, poppler without a complaint,
+    and joined into the print file (which leaves the form out) with every page and its stamp."""
+    from pypdf import PdfReader
+
+    from generator.render.merge import PrintFile
+    from generator.render.stamp import XOBJECT
+
+    key = pack("profile", "standard")
+    paths = []
+    for n, variant in enumerate(key.variants):
+        got = stamped(key, variant, "a4")
+        assert got is not None
+        assert got[0].count(b"startxref") == 1
+        reader = PdfReader(io.BytesIO(got[0]), strict=True)
+        assert len(reader.pages) == got[1]
+        path = tmp_path / f"{n}.pdf"
+        path.write_bytes(got[0])
+        paths.append(path)
+        done = subprocess.run(["pdftoppm", "-r", "20", "-png", str(path), str(tmp_path / f"p{n}")], capture_output=True)
+        assert done.returncode == 0
+        assert not done.stderr, done.stderr
+    merged = PrintFile(tmp_path / "all.pdf", count=len(paths), duplex=True)
+    for path in paths:
+        merged.add(path, path.stem)
+    merged.close({})
+    joined = PdfReader(tmp_path / "all.pdf", strict=True)
+    assert len(joined.pages) == sum(len(PdfReader(p).pages) for p in paths)
+    assert all(XOBJECT in page["/Resources"]["/XObject"] for page in joined.pages)
+
+
+def test_a_font_the_head_lacks_in_dr_is_added_for_the_stamped_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every font and graphics state a widget's /DA names is in the form's /DR, also where the
+    student's head does not hold the tail's form font (here taken out of its /DR before the stamp)."""
+    from pypdf import PdfReader
+
+    from generator.render import stamp as st
+
+    key = pack("profile", "standard")
+    stamp = st.stamp
+    removed: list[str] = []
+
+    def without_form_font(pdf: Any, tail: st.Tail, first: int, *, shift: float = 0.0) -> bool:
+        fonts = pdf.objects[st._number_of(pdf.objects[st._number_of(pdf.catalog["AcroForm"]["DR"])]["Font"])]
+        for category, name in tail.dr:
+            if category == "Font" and name in fonts:
+                del fonts[name]
+                removed.append(name)
+        return stamp(pdf, tail, first, shift=shift)
+
+    for patched in (False, True):
+        if patched:
+            monkeypatch.setattr(st, "stamp", without_form_font)
+        got = stamped(key, key.variants[0], "a4")
+        assert got is not None
+        reader = PdfReader(io.BytesIO(got[0]))
+        dr = reader.trailer["/Root"]["/AcroForm"]["/DR"].get_object()
+        for page in reader.pages[1:]:
+            for ref in page["/Annots"]:
+                for name in st._da_names(ref.get_object()):
+                    category = "/ExtGState" if f"/{name}" in dr.get("/ExtGState", {}) else "/Font"
+                    entry = dr[category].get_object()[f"/{name}"].get_object()
+                    assert category == "/ExtGState" or entry["/Type"] == "/Font"
+    assert removed  # the case this test is about happened

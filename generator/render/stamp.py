@@ -15,11 +15,15 @@ split=True)``), in the whole render and here alike. Then, per student:
 - the head is the student's own document: the head's pages as always, then one empty page per
   tail page, so WeasyPrint itself draws every page's running header and footer, "Page N of M"
   and "End of worksheet";
-- each tail page is **stamped** on its empty page with pypdf: its content stream, with its own
-  resources, becomes a Form XObject drawn after the page's content (``q … Q q /BpxTail Do Q``:
-  no content stream is parsed or rewritten), and its form widgets are copied onto the page and
-  into the form (/AcroForm /Fields; the fonts and graphics states their /DA names go into
-  /DR). The file is an incremental update of the head's PDF: its bytes, then the new objects.
+- each tail page is **stamped** on its empty page while WeasyPrint writes the student's PDF
+  (``Engine.render(finisher=...)``, given pydyf's objects before the file is written): its
+  content stream, with its own resources, becomes a Form XObject drawn after the page's content
+  (``q … Q q /BpxTail Do Q``: no content stream is parsed), and its form widgets are added to the
+  page and to the form (/AcroForm /Fields; a font or graphics state their /DA names that /DR
+  lacks goes into /DR). The tail's objects are serialised once per tail (``_prepare``), their
+  references written as indices, so a student's stamp only numbers them after the head's
+  objects: no PDF is parsed, cloned or written twice per student, and the file is one PDF,
+  its small objects in WeasyPrint's compressed object stream.
 
 Page 1's rows are shared too where they all belong to the first section (``ctx["strip_ok"]``):
 the tail then starts with them, on a page of their own (the **strip**), and the student's head
@@ -174,7 +178,7 @@ def tail_of(html: str, paper: str, *, strip: bool = False) -> Tail:
     eng = engine()
     sheets = [*eng.stylesheets("worksheet", paper), eng.css("no-margin-boxes", NO_MARGIN_BOXES)]
     found: list[Any] = []
-    pdf, pages = eng.render(
+    pdf, _ = eng.render(
         html, stylesheets=sheets, forms=True, xml=True, inspect=lambda doc: found.append(_box_of(doc, 1, "answers"))
     )
     tail = _prepare(PdfReader(io.BytesIO(pdf)), strip, found[0] if strip else None)
@@ -256,7 +260,8 @@ def _prepare(reader: Any, strip: bool, box: tuple[float, float] | None) -> Tail:
         for widget in page_annots:
             index[widget.indirect_reference.idnum] = len(objects)  # whatever names a widget names this copy
             objects.append(None)
-    xobjects, widgets = [], []
+    xobjects: list[int] = []
+    widgets: list[list[int]] = []
     strip_rects: dict[str, tuple[float, ...]] = {}
     for k, (page, page_annots) in enumerate(zip(placed, annots, strict=True)):
         moved = strip and k == 0
@@ -274,7 +279,7 @@ def _prepare(reader: Any, strip: bool, box: tuple[float, float] | None) -> Tail:
         widgets.append([])
         for n, widget in enumerate(page_annots):
             at = index[widget.indirect_reference.idnum]
-            extra = [b"/P ", f"P{k}", b" "]
+            extra: list[bytes | int | str] = [b"/P ", f"P{k}", b" "]
             skip: tuple[str, ...] = ("/P",)
             if moved:
                 strip_rects[f"R{n}"] = tuple(float(v) for v in widget["/Rect"])
