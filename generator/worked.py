@@ -15,17 +15,24 @@ import msgspec
 from .answer_key import accepted_range
 from .network import SpecError
 from .records import Accepted, Key, Problem, WorkedAnswer, WorkedProblem
-from .solve import problem_record, solve, worked_steps
+from .solve import Solution, problem_record, solve, worked_steps
 from .steps import Step
 
 
 def worked(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> WorkedProblem:
     """The full record of ``problem`` (what version 1 stored and ``solve --json`` prints)."""
-    return work_out(problem, decimals, answer_ids)[0]
+    return _record(problem, decimals, answer_ids)[0]
 
 
 def work_out(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> tuple[WorkedProblem, list[Step]]:
     """The full record and the worked steps as records (for renderers: nothing to parse), solved once."""
+    record, sol = _record(problem, decimals, answer_ids)
+    return record, worked_steps(sol, frozenset(answer_ids))
+
+
+def _record(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> tuple[WorkedProblem, Solution]:
+    """The full record and the solution it was made from (the worked steps are made only where
+    asked: a worksheet needs the record alone)."""
     try:
         sol = solve(problem.network.network(), decimals)
     except ArithmeticError:  # a hand-edited network of absurd values: e^z beyond any exam
@@ -41,8 +48,7 @@ def work_out(problem: Problem, decimals: int, answer_ids: Sequence[str]) -> tupl
         answers.append(msgspec.structs.replace(
             a, exact=s.exact, rounded=s.rounded, accepted=Accepted(first, last, s.accepted),
         ))  # fmt: skip
-    steps = worked_steps(sol, frozenset(answer_ids))
-    return msgspec.structs.replace(derived, network=problem.network, answers=answers), steps
+    return msgspec.structs.replace(derived, network=problem.network, answers=answers), sol
 
 
 def worked_of(key: Key, problem: Problem) -> WorkedProblem:

@@ -242,3 +242,17 @@ def test_a_neurons_quantities_share_a_row_and_every_box_has_room() -> None:
                 assert f"a_{i[2:]}" in ids, ids
     assert forward["cols"] == 4
     assert all(float(r.removesuffix("mm")) >= 16.0 for r in ctx["problems"][0]["rooms"])
+
+
+def test_a_worksheet_context_does_not_work_out_the_steps(key: Key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worksheet prints no worked step: its context is made without them (the key's still has them)."""
+    import generator.worked
+
+    def no_steps(*args: object) -> None:
+        raise AssertionError("a worksheet worked out the steps")
+
+    ctx = worksheet_context(key, key.variants[0], "a4")
+    monkeypatch.setattr(generator.worked, "worked_steps", no_steps)
+    assert worksheet_context(key, key.variants[0], "a4") == ctx
+    with pytest.raises(AssertionError, match="worked out the steps"):
+        key_context(key, key.variants[0], "a4")
