@@ -144,3 +144,26 @@ def test_a_long_name_stays_on_one_line_beside_a_short_id(paper: str, tmp_path: P
     parts = [w for w in found if w.page == 1 and w.text in name.split() and w.y1 < height / 2]  # not the footer
     assert [w.text for w in parts] == name.split()
     assert len({round(w.y0) for w in parts}) == 1
+
+
+def big_pack(tmp: Path, count: int) -> Key:
+    spec = tmp / "big.toml"
+    spec.write_text('[network]\nlayers = [4, 4, 4, 4, 3]\nactivation = "sigmoid"\nbias = "per_neuron"\n')
+    return build_pack(load_spec_file(spec), pack="big", count=count, seed="bignet-seed-x7", decimals=5)
+
+
+@pytest.mark.parametrize(("paper", "index"), [("a4", 2), ("a4", 3), ("letter", 0), ("letter", 3)])
+def test_a_large_networks_weights_all_stay_on_page_1(paper: str, index: int, tmp_path: Path) -> None:
+    """The Layer 3 and Layer 4 tables of a 4-4-4-4-3 went to page 2 on letter, and on A4 for some
+    variants, leaving the student the diagram on page 1 and half its weights on page 2."""
+    key = big_pack(tmp_path, 6)
+    found, _ = words(render(key, paper, tmp_path, index))
+    captions = [w for w in found if w.text == "Layer"]
+    assert len(captions) == 4
+    assert {w.page for w in captions} == {1}, [(w.page, w.y0) for w in captions]
+    # every weight value of the last table (into the outputs) is printed on page 1, below its caption
+    last = max(captions, key=lambda w: (w.y0, w.x0))
+    weights = key.variants[index].problems[0].network.weights[-1]
+    values = {f"{v:g}".replace("-", "\u2212") for row in weights for v in row}
+    below = {w.text for w in found if w.page == 1 and w.y0 > last.y0 and w.x0 >= last.x0 - 1}
+    assert values <= below, values - below

@@ -105,6 +105,9 @@ def _braced(text: str) -> str:
     return _BARE_SUB.sub(r"_{\1}", text)
 
 
+COMPACT_ROWS = 12  # weight-table rows from which the given values are set compact (print.css)
+
+
 def given_tables(problem: WorkedProblem) -> dict[str, Any]:
     """Inputs/targets/η as one line of items and one weight table per layer (rows: to, columns: from)."""
     net = problem.network
@@ -145,7 +148,10 @@ def given_tables(problem: WorkedProblem) -> dict[str, Any]:
             "span": len(header) + 1,
             "shared_bias": shared,
         })  # fmt: skip
-    return {"items": items, "tables": tables}
+    # a large network's tables (4-4-4-4-3: fifteen rows) set tighter, so that they stay on page 1
+    # with the diagram instead of sending half the weights to page 2
+    compact = sum(len(t["rows"]) for t in tables) >= COMPACT_ROWS
+    return {"items": items, "tables": tables, "compact": compact}
 
 
 def _bias_symbol(given: dict[str, GivenValue], bid: str) -> str:
@@ -375,6 +381,7 @@ _H_DIAGRAM_EXTRA = 6.0  # figure margins
 _H_GIVEN_TOP = 12.9  # "Given values" and the line of inputs, targets and η
 _H_TABLE_ROW = 5.9
 _H_TABLE_EXTRA = 7.0  # caption and margin below a line of weight tables
+_H_TABLE_ROW_COMPACT, _H_TABLE_EXTRA_COMPACT = 4.12, 6.0  # the same, set compact (COMPACT_ROWS)
 _H_GIVEN_END = 3.0
 _H_SECTION = 13.3  # a section's heading and intro
 _H_ROW = 16.6  # a row of questions without room: head, box, paddings
@@ -397,11 +404,13 @@ def _given_lines(given: dict[str, Any], width: float) -> list[float]:
     """The heights of the lines of weight tables (inline blocks side by side as far as the width allows)."""
     lines: list[float] = []
     line_w = 0.0
+    compact = given.get("compact", False)
+    row_h, extra = (_H_TABLE_ROW_COMPACT, _H_TABLE_EXTRA_COMPACT) if compact else (_H_TABLE_ROW, _H_TABLE_EXTRA)
     for t in given["tables"]:
         table_w = 15.0 + 11.5 * len(t["header"]) + (18.0 if t["bias_named"] else 13.0 if t["bias_column"] else 0.0)
         w = max(table_w, 1.5 * len(t["caption"])) + 5.0  # and the block's right margin
         rows = len(t["rows"]) + 1 + (1 if t["shared_bias"] else 0)
-        th = _H_TABLE_EXTRA + rows * _H_TABLE_ROW
+        th = extra + rows * row_h
         if lines and line_w + w <= width:
             line_w, lines[-1] = line_w + w, max(lines[-1], th)
         else:
