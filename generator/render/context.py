@@ -561,7 +561,7 @@ def _step(step: Step) -> dict[str, Any]:
         # a line longer than the text width breaks at an equals sign (each "= term" an inline block);
         # only those lines get the blocks: they cost layout time
         "long": [len(to_text(" = ".join(line))) > LONG_LINE for line in lines],
-        # a case distinction (ReLU′: "1 if z > 0, else 0") must not run on into "= 1, since …":
+        # a case distinction (ReLU′: "1 if z > 0, else 0") must not run on into "= 1 (as z = … > 0)":
         # beside it the line would read "else 0 = 1"; its numbers take their own line
         "cases": any(" if " in term for term in step.formula),
         "id": step.id,
