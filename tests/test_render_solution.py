@@ -3,8 +3,8 @@ together, no text the key's machine notation leaks into, the update shown once."
 
 from __future__ import annotations
 
-import io
 import html as html_lib
+import io
 import re
 from decimal import Decimal
 
