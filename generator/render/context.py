@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..graph import weight_id
 from ..mathtext import to_text
+from ..naming import document_title
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
 from ..records import GivenValue, Key, Update, Variant, WorkedAnswer, WorkedProblem
@@ -276,7 +277,7 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4", *, split: b
     return {
         **header,
         "identity": identity_fit(header["student_name"], header["student_id"], paper),
-        "doc_title": f"{key.title}: worksheet {variant.variant}",
+        "doc_title": document_title(key.title, f"worksheet {variant.variant}"),
         "example_exact": example_exact,
         "example_rounded": fmt(example_exact, d),
         "problems": problems,
@@ -633,7 +634,7 @@ def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]
         })  # fmt: skip
     return {
         **_header(key, variant),
-        "doc_title": f"{key.title} — worked solution {variant.variant}",
+        "doc_title": document_title(key.title, f"worked solution {variant.variant}"),
         "tolerance": _tolerance(key.tolerance.description),
         "created": _date(key.created),
         "problems": problems,
