@@ -355,10 +355,13 @@ def identity_fit(name: str, sid: str, paper: str) -> dict[str, str]:
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"]) - _LABELS
     id_w = ID_FIELD
     need = _text_mm(name, NAME_PT) + 2.0
+    sid_need = _text_mm(sid, NAME_PT) + 3.0 if sid else 0.0
     if sid and need > width - id_w:
-        id_w = max(ID_FIELD_MIN, min(ID_FIELD, _text_mm(sid, NAME_PT) + 3.0))
+        id_w = max(ID_FIELD_MIN, min(ID_FIELD, sid_need))
+    elif sid_need > id_w:  # a long printed id takes what the name leaves: it never breaks at its hyphen
+        id_w = min(sid_need, max(ID_FIELD, width - need))
     size = NAME_PT if need <= width - id_w else max(NAME_MIN_PT, NAME_PT * (width - id_w - 2.0) / (need - 2.0))
-    return {"id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt"}
+    return {"id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt", "id_nowrap": bool(sid) and sid_need <= id_w}
 
 
 # Working room above each answer box: at least ROOM_FLOOR (three handwritten lines). The sheet
