@@ -81,3 +81,10 @@ def check_pack_name(pack: str) -> None:
         raise UserError(f"pack name {pack!r} is reserved on Windows; choose another, e.g. {pack}-1")
     if len(pack.encode("utf-8")) > 100:
         raise UserError(f"pack name {pack[:20]!r}… is {len(pack)} characters long; use at most 100 bytes")
+
+
+def document_title(title: str, what: str) -> str:
+    """A PDF's title (viewer title bars, screen readers): the worksheet's title, a dash, what the
+    file is ("Backpropagation: a 2-2-1 network — worksheet DA8-0B0"; a second colon read as a
+    hierarchy)."""
+    return f"{title} — {what}"

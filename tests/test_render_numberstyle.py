@@ -363,3 +363,33 @@ def test_a_spec_print_table_reaches_the_key_and_the_command_line_overrides_it(tm
     res = CliRunner().invoke(cli, ["generate", *common, "--pack", "c"])
     assert res.exit_code == 2
     assert "unknown key 'decimal_coma' in [print]; did you mean 'decimal_comma'?" in res.output
+
+
+def test_a_tagged_worksheets_diagram_has_alternative_text() -> None:
+    """PDF/UA-1 wants alt text on every Figure; the diagram had none, so a screen reader read its
+    labels in drawing order ("bh1 = −0.35 x1 x1 = 0.55 h1 0.8 …")."""
+    import msgspec
+
+    from generator.pack import build_pack
+    from generator.render.batch import render_worksheet
+    from generator.spec import load_builtin
+
+    key = build_pack(load_builtin("profile", "standard"), pack="t", count=1, seed="t")
+    key = msgspec.structs.replace(key, printing=PrintSettings(tagged=True))
+    pdf, _ = render_worksheet(key, key.variants[0], "a4")
+    figures = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                figures.append(node)
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"])
+    alts = [str(f.get("/Alt", "")) for f in figures]
+    assert any(a.startswith("Diagram of the 2-2-1 network") for a in alts), alts

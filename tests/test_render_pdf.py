@@ -225,3 +225,23 @@ def test_a_failing_variant_names_the_student(tmp_path: Path) -> None:
     v.problems[0] = msgspec.structs.replace(v.problems[0], network=broken)
     with pytest.raises(RenderError, match=r"Grace Hopper \(x1\)"):
         render_pack(key, tmp_path / "out", jobs=1, solutions=True)
+
+
+def test_pdf_titles_do_not_stack_colons() -> None:
+    """'Backpropagation: a 2-2-1 network: worksheet DA8-0B0' in viewer title bars and screen readers:
+    what the file is follows a dash, as in the worked solutions."""
+    import io as _io
+
+    from pypdf import PdfReader
+
+    from generator.pack import build_pack
+    from generator.render.batch import render_marking, render_worksheet
+    from generator.spec import load_builtin
+
+    key = build_pack(load_builtin("profile", "standard"), pack="tt", count=1, seed="t")
+    (v,) = key.variants
+    assert key.title.count(":") == 1  # "Backpropagation: a 2-2-1 network"
+    sheet, _ = render_worksheet(key, v, "a4")
+    marking, _ = render_marking(key, [[v]], "a4", first=True, total=1)
+    titles = [PdfReader(_io.BytesIO(pdf)).metadata.title for pdf in (sheet, marking)]
+    assert titles == [f"{key.title} — worksheet {v.variant}", f"{key.title} — marking key of tt"]

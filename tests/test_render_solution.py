@@ -3,6 +3,7 @@ together, no text the key's machine notation leaks into, the update shown once."
 
 from __future__ import annotations
 
+import html as html_lib
 import io
 import re
 from decimal import Decimal
@@ -129,6 +130,10 @@ def test_a_case_distinction_keeps_its_numbers_on_their_own_line() -> None:
         assert " if " in step
         segs = re.findall(r'<span class="seg([^"]*)">', step)
         assert segs == ["", " own-line"]
+        # the reason is an aside, so the result does not read as following from "> 0"
+        # ("= 1, since z is 0.0428 > 0 = 1.0000" read "0 = 1.0000")
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", step))
+        assert re.search(r"= (1|0) \(as .* (>|≤) 0\) = [01]\.0000", text), text
     tanh = re.findall(r'<div class="sid">dact_h1_\d.*?</p>', html, re.S)
     assert tanh
     assert all("own-line" not in step for step in tanh)

@@ -146,6 +146,33 @@ def test_a_long_name_stays_on_one_line_beside_a_short_id(paper: str, tmp_path: P
     assert len({round(w.y0) for w in parts}) == 1
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_long_id_stays_on_one_line_beside_a_short_name(paper: str, tmp_path: Path) -> None:
+    """'long-id-abcdefghijkl-0001' broke at a hyphen in its 42 mm field while the name line had room."""
+    sid = "long-id-abcdefghijkl-0001"
+    key = build_pack(load_builtin("profile", "easy"), pack="w", students=[Student(sid, "Ana Lima")], seed="1")
+    found, height = words(render(key, paper, tmp_path))
+    head = [w for w in found if w.page == 1 and w.y1 < height / 2 and sid.startswith(w.text.rstrip("-"))]
+    assert [w.text for w in head] == [sid]
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_foot_keeps_a_long_name_and_id_on_one_line(paper: str, tmp_path: Path) -> None:
+    """The foot's name and id (55 characters) wrapped at a hyphen onto two lines, 6 mm from the
+    paper's edge, beside 'End of worksheet' in a centre box that wrapped too."""
+    name = "Maximiliane von Hohenzollern-Sigmaringen-Überlingen"
+    key = build_pack(load_builtin("profile", "easy"), pack="w", students=[Student("2026-000123", name)], seed="1")
+    found, height = words(render(key, paper, tmp_path))
+    pages = max(w.page for w in found)
+    for page in range(1, pages + 1):
+        foot = [w for w in found if w.page == page and w.y0 > height - MARGIN_BOTTOM]
+        assert len({round(w.y0) for w in foot}) == 1, (page, [(w.text, round(w.y0)) for w in foot])
+        assert "Hohenzollern-Sigmaringen-Überlingen" in {w.text for w in foot}
+        assert any(w.text == "Page" for w in foot)
+    last = [w.text for w in found if w.page == pages and w.y0 > height - MARGIN_BOTTOM]
+    assert "End" in last
+
+
 def big_pack(tmp: Path, count: int) -> Key:
     spec = tmp / "big.toml"
     spec.write_text('[network]\nlayers = [4, 4, 4, 4, 3]\nactivation = "sigmoid"\nbias = "per_neuron"\n')

@@ -104,7 +104,9 @@ def _relu_like_derivative_formula(name: str) -> Callable[[Show, str, float], Ter
         low = "0" if name == "relu" else s.fmt(p).rstrip("0").rstrip(".")
         pos = s.dec(z) > 0
         rel = ">" if pos else "≤"
-        return [f"1 if {s.sym(z)} > 0, else {low}"], [f"{1 if pos else low}, since {s.sym(z)} is {s.arg(z)} {rel} 0"]
+        # the case that applies, with its reason in parentheses: "= 1 (as z = 0.0428 > 0) = 1.0000"
+        # ("= 1, since z is 0.0428 > 0 = 1.0000" read "0 = 1.0000")
+        return [f"1 if {s.sym(z)} > 0, else {low}"], [f"{1 if pos else low} (as {s.sym(z)} = {s.arg(z)} {rel} 0)"]
 
     return terms
 

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from ..errors import UserError
+from ..naming import document_title
 from ..records import Key, Variant
 from .context import key_context, unique_stems, worksheet_context
 from .merge import METADATA_PACK, METADATA_STUDENT, METADATA_VARIANT
@@ -158,7 +159,7 @@ def render_marking(
     eng = engine()
     ctx = marking_context(key, groups, paper, first=first, total=total or sum(map(len, groups)))
     html = number_style(render_template("marking-key.html.j2", **ctx), key, [v for g in groups for v in g])
-    meta = {"title": f"{key.title}: marking key of {key.pack}", METADATA_PACK: key.pack}
+    meta = {"title": document_title(key.title, f"marking key of {key.pack}"), METADATA_PACK: key.pack}
     return eng.render(
         html, stylesheets=eng.stylesheets("marking-key", paper), metadata=meta, xml=True, tagged=key.printing.tagged
     )
@@ -441,11 +442,11 @@ def _render_all(
             stages("Marking key", 0, len(variants))
         run_jobs(jobs_list, header, paper, workers, None, on_done=merge_ready, stamp=len(variants) > 1)
         if sheets_file is not None:
-            sheets_file.close({"/Title": f"{title}: worksheets of {pack}", "/Subject": "Print file of all worksheets",
-                               f"/{METADATA_PACK}": pack})  # fmt: skip
+            sheets_file.close({"/Title": document_title(title, f"worksheets of {pack}"),
+                               "/Subject": "Print file of all worksheets", f"/{METADATA_PACK}": pack})  # fmt: skip
             written.append(sheets_file.target)
         if key_file is not None:
-            key_file.close({"/Title": f"{title}: marking key of {pack}",
+            key_file.close({"/Title": document_title(title, f"marking key of {pack}"),
                             "/Subject": "Final answers and accepted ranges of every variant",
                             f"/{METADATA_PACK}": pack})  # fmt: skip
             written.append(key_file.target)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..graph import weight_id
 from ..mathtext import to_text
+from ..naming import document_title
 from ..network import bias_name, neuron_name
 from ..numbers import fmt, minus
 from ..records import GivenValue, Key, Update, Variant, WorkedAnswer, WorkedProblem
@@ -276,7 +277,7 @@ def worksheet_context(key: Key, variant: Variant, paper: str = "a4", *, split: b
     return {
         **header,
         "identity": identity_fit(header["student_name"], header["student_id"], paper),
-        "doc_title": f"{key.title}: worksheet {variant.variant}",
+        "doc_title": document_title(key.title, f"worksheet {variant.variant}"),
         "example_exact": example_exact,
         "example_rounded": fmt(example_exact, d),
         "problems": problems,
@@ -354,10 +355,13 @@ def identity_fit(name: str, sid: str, paper: str) -> dict[str, str]:
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"]) - _LABELS
     id_w = ID_FIELD
     need = _text_mm(name, NAME_PT) + 2.0
+    sid_need = _text_mm(sid, NAME_PT) + 3.0 if sid else 0.0
     if sid and need > width - id_w:
-        id_w = max(ID_FIELD_MIN, min(ID_FIELD, _text_mm(sid, NAME_PT) + 3.0))
+        id_w = max(ID_FIELD_MIN, min(ID_FIELD, sid_need))
+    elif sid_need > id_w:  # a long printed id takes what the name leaves: it never breaks at its hyphen
+        id_w = min(sid_need, max(ID_FIELD, width - need))
     size = NAME_PT if need <= width - id_w else max(NAME_MIN_PT, NAME_PT * (width - id_w - 2.0) / (need - 2.0))
-    return {"id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt"}
+    return {"id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt", "id_nowrap": bool(sid) and sid_need <= id_w}
 
 
 # Working room above each answer box: at least ROOM_FLOOR (three handwritten lines). The sheet
@@ -561,7 +565,7 @@ def _step(step: Step) -> dict[str, Any]:
         # a line longer than the text width breaks at an equals sign (each "= term" an inline block);
         # only those lines get the blocks: they cost layout time
         "long": [len(to_text(" = ".join(line))) > LONG_LINE for line in lines],
-        # a case distinction (ReLU′: "1 if z > 0, else 0") must not run on into "= 1, since …":
+        # a case distinction (ReLU′: "1 if z > 0, else 0") must not run on into "= 1 (as z = … > 0)":
         # beside it the line would read "else 0 = 1"; its numbers take their own line
         "cases": any(" if " in term for term in step.formula),
         "id": step.id,
@@ -633,7 +637,7 @@ def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]
         })  # fmt: skip
     return {
         **_header(key, variant),
-        "doc_title": f"{key.title} — worked solution {variant.variant}",
+        "doc_title": document_title(key.title, f"worked solution {variant.variant}"),
         "tolerance": _tolerance(key.tolerance.description),
         "created": _date(key.created),
         "problems": problems,

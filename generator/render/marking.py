@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..answer_key import accepted_range as grid_range
+from ..naming import document_title
 from ..numbers import minus
 from ..records import Answer, Key, Problem, Variant, WorkedAnswer, WorkedProblem
 
@@ -182,7 +183,7 @@ def marking_context(
         "course": key.course,
         "pack": key.pack,
         "decimals": key.decimals,
-        "doc_title": f"{key.title} — marking key of {key.pack}",
+        "doc_title": document_title(key.title, f"marking key of {key.pack}"),
         "first": first,
         # the first block of the document starts under the head: a long one's first slab must fit there
         "blocks": [

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..naming import document_title
 from ..records import Key, Variant
 from .layout import build_layout, qr_text
 
@@ -308,7 +309,7 @@ def add_answer_sheets(
                 "print_pages": list(range(offset + first, offset + total + 1)),
             })  # fmt: skip
             offset += total + (1 if duplex and total % 2 == 1 else 0)
-        print_file.close({"/Title": f"{key.title}: worksheets of {key.pack}",
+        print_file.close({"/Title": document_title(key.title, f"worksheets of {key.pack}"),
                           "/Subject": "Print file of all worksheets, each with its answer sheet",
                           f"/{METADATA_PACK}": key.pack})  # fmt: skip
     except BaseException:
