@@ -77,17 +77,20 @@ def pages_text(key: Key, paper: str) -> list[str]:
     ("kind", "name", "paper", "most"),
     [("profile", "standard", "a4", 3), ("profile", "standard", "letter", 3), ("profile", "deep", "letter", 4),
      ("profile", "multiclass", "letter", 4), ("preset", "ref-2-2-1-shared", "a4", 3),
-     ("profile", "easy", "letter", 2)],
+     ("profile", "easy", "letter", 2), ("profile", "deep", "a4", 3), ("profile", "multiclass", "a4", 3)],
 )  # fmt: skip
 def test_worked_solution_is_a_page_shorter_and_ends_with_the_table_not_a_lone_row(
     kind: str, name: str, paper: str, most: int
 ) -> None:
-    """Before: standard 4 pages (A4 and letter), deep and multiclass 5, ref-2-2-1-shared 4, easy on letter 3."""
+    """Before: standard 4 pages (A4 and letter), deep and multiclass 5, ref-2-2-1-shared 4, easy on letter 3;
+    then deep and multiclass 4 on A4, the last page holding the update table's last 3 rows and the
+    grading note (which now sits under the answers it explains, on page 1)."""
     texts = pages_text(pack(kind, name), paper)
     assert len(texts) <= most
+    whole = "\n".join(texts)
+    assert whole.index("How answers are graded") < whole.index("Worked solution\n")  # under the answers
     last = texts[-1]
-    assert "How answers are graded" in last
-    assert len(ROWS.findall(last)) >= 2  # the grading note never stands alone, nor with one table row
+    assert len(ROWS.findall(last)) >= 2  # the table's end never stands alone, nor one table row
     whole = "\n".join(texts)
     for leak in ("e^", "docs/", "::", "See docs"):
         assert leak not in whole
