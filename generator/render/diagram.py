@@ -27,9 +27,14 @@ from ..records import GivenValue, NetworkRecord, WorkedProblem
 
 MAX_WIDTH = 500.0  # fits the text column of A4 (504 pt) and letter with 16 mm margins
 R = 12.5  # node radius
-EDGE_FONT = 7.5
+EDGE_FONT, EDGE_PAD_X, EDGE_PAD_Y = 7.5, 2.4, 2.2  # a weight label and the white box around its text
+# Between two wide layers (3x3 edges and more) the labels are turned along their edges, set a little
+# smaller and boxed tighter: 16 labels share the room that the crossings and the nodes leave (the
+# middle horizontal edge of a 4x4 layer has (gap - 2R)/3 - CROSSING_MARGIN - NODE_GAP, about 20 pt, clear
+# before its first crossing; "−0.65" takes 21.5 pt at 7.5 pt in the wide box, 19.4 pt here).
+DENSE_FONT, DENSE_PAD_X, DENSE_PAD_Y = 7.0, 1.6, 1.4
 CROSSING_MARGIN = 1.2  # no edge crossing within this distance of a label's box
-NODE_GAP = 1.2  # nor a node's circle
+NODE_GAP = 3.2  # nor a node's circle: printed, less reads as touching it (3 pt and a rounding margin)
 # Preferred spots of the labels of one source's edges, as fractions of the way from the source,
 # staggered by target: a fan of 3 or more edges spreads wider (0.24 to 0.60), 2 edges 0.24 to 0.40
 # (further out they would meet the crossing of a 2x2 layer in its middle).
@@ -140,7 +145,7 @@ class _Edge:
     q: tuple[float, float]
     text: str
     key: str
-    rotate: bool = False
+    rotate: bool = False  # turned along the edge, small and tightly boxed (a dense layer)
     pref: float = 1 / 3  # preferred spot, as a fraction of the way from the source node
 
 
@@ -178,6 +183,18 @@ def _touches(r: Rect, nodes: list[tuple[float, float]]) -> int:
     return sum(1 for x, y in nodes if abs(x - r.cx) < R + r.hw + r.hh + NODE_GAP and r.distance((x, y)) < R + NODE_GAP)
 
 
+def _font(e: _Edge) -> float:
+    """The font size of ``e``'s label."""
+    return DENSE_FONT if e.rotate else EDGE_FONT
+
+
+def _half_sizes(e: _Edge) -> tuple[float, float]:
+    """Half width and half height of the white box of ``e``'s label."""
+    size = _font(e)
+    pad_x, pad_y = (DENSE_PAD_X, DENSE_PAD_Y) if e.rotate else (EDGE_PAD_X, EDGE_PAD_Y)
+    return (text_width(e.text, size) + pad_x) / 2, (size + pad_y) / 2
+
+
 def _place(
     edges: list[_Edge], obstacles: list[Rect], crossings: list[tuple[float, float]], nodes: list[tuple[float, float]]
 ) -> tuple[list[tuple[_Edge, Rect]], bool]:
@@ -194,7 +211,7 @@ def _place(
     options: dict[int, list[tuple[float, Rect]]] = {}
     fallback: dict[int, tuple[float, Rect]] = {}
     for e in edges:
-        hw, hh = (text_width(e.text, EDGE_FONT) + 2.4) / 2, (EDGE_FONT + 2.2) / 2
+        hw, hh = _half_sizes(e)
         radius = math.hypot(hw, hh)
         angle = math.atan2(e.q[1] - e.p[1], e.q[0] - e.p[0]) if e.rotate else 0.0
         x_lo, x_hi = min(e.p[0], e.q[0]) - radius - 3, max(e.p[0], e.q[0]) + radius + 3
@@ -281,7 +298,7 @@ def _backed(r: Rect, text: str) -> str:
 
 # Where a bias label may go, nearest its neuron first: (dx, gap above/below the circle).
 _BIAS_SPOTS = sorted(
-    ((dx, k) for dx in range(-18, 19, 3) for k in (1.5, 3.5, 6.0)), key=lambda s: abs(s[0]) * 0.3 + s[1]
+    ((dx, k) for dx in range(-18, 19, 3) for k in (NODE_GAP, 4.5, 6.5)), key=lambda s: abs(s[0]) * 0.3 + s[1]
 )
 
 
@@ -497,7 +514,7 @@ def _layout_once(
         out.append(
             _backed(
                 r,
-                f'<text x="{r.cx:.1f}" y="{r.cy + EDGE_FONT * 0.36:.1f}" font-size="{EDGE_FONT}" '
+                f'<text x="{r.cx:.1f}" y="{r.cy + _font(e) * 0.36:.1f}" font-size="{_font(e)}" '
                 f'text-anchor="middle" class="w">{escape(e.text)}</text>',
             )
         )
