@@ -5,7 +5,9 @@ Weight labels are placed greedily: each label goes to the point along its own ed
 overlaps no other label, node or text and crosses the fewest other edges, preferring a spot
 about a third of the way from its source node (staggered by target), where it is clearly
 attached to its own line rather than beside a crossing; a spot within CROWD_GAP of another label
-costs more, so that the labels of a fan of edges do not read as one cluster. The given-values
+costs more, so that the labels of a fan of edges do not read as one cluster. Every label keeps
+NODE_GAP from every node circle: printed, a label closer than about 1 mm reads as touching the node.
+The given-values
 table on the worksheet backs the diagram up.
 """
 
