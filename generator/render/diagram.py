@@ -7,8 +7,7 @@ about a third of the way from its source node (staggered by target), where it is
 attached to its own line rather than beside a crossing; a spot within CROWD_GAP of another label
 costs more, so that the labels of a fan of edges do not read as one cluster. Every label keeps
 NODE_GAP from every node circle: printed, a label closer than about 1 mm reads as touching the node.
-The given-values
-table on the worksheet backs the diagram up.
+The given-values table on the worksheet backs the diagram up.
 """
 
 from __future__ import annotations
