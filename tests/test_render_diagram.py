@@ -27,6 +27,7 @@ from generator.worked import worked_of
 SVG = "{http://www.w3.org/2000/svg}"
 FONTS = Path(__file__).resolve().parent.parent / "templates" / "fonts"
 Point = tuple[float, float]
+NODE_CLEARANCE = 3.0  # pt between every weight or bias label and every node circle
 
 
 @cache
@@ -177,14 +178,14 @@ def check_diagram(svg: str) -> None:
         # no label sits on a crossing: it would hide where the two lines go
         for p in cross:
             assert lb.distance(p) > 1.0, (lb.name(), p)
-        # no label touches a node
+        # no label touches a node: printed, a label 0.4 mm from a circle reads as touching it; 3 pt is about 1 mm
         for cx, cy, r in circles:
-            assert lb.distance((cx, cy)) > r + 1.0, (lb.name(), (cx, cy))
+            assert lb.distance((cx, cy)) >= r + NODE_CLEARANCE, (lb.name(), (cx, cy), lb.distance((cx, cy)) - r)
     for a, b in itertools.combinations(labels, 2):
         assert _separated(a, b), (a.name(), b.name())
 
 
-def largest(seed: int, bias: str = "per_neuron") -> WorkedProblem:
+def largest(seed: int, bias: str = "per_neuron", inputs: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)) -> WorkedProblem:
     """A 4-4-4-4-3 network (the largest the spec allows) with values of every sign and length."""
     import random
 
@@ -196,7 +197,7 @@ def largest(seed: int, bias: str = "per_neuron") -> WorkedProblem:
 
     net = Network.from_dict({
         "layers": layers, "activation": "sigmoid", "loss": "half_sse", "bias": bias,
-        "learning_rate": 0.5, "inputs": [0.1, 0.2, 0.3, 0.4], "targets": [0.01, 0.99, 0.5],
+        "learning_rate": 0.5, "inputs": list(inputs), "targets": [0.01, 0.99, 0.5],
         "weights": [[[val() for _ in range(layers[l])] for _ in range(layers[l + 1])] for l in range(4)],
         "biases": [[val() for _ in range(n)] if bias == "per_neuron" else val() for n in layers[1:]],
     })  # fmt: skip
@@ -211,6 +212,13 @@ def test_largest_network_labels_are_backed_and_clear_of_crossings_and_nodes(seed
 @pytest.mark.parametrize("seed", range(3))
 def test_largest_network_with_shared_biases(seed: int) -> None:
     check_diagram(network_svg(largest(seed, "shared")))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_largest_network_with_wide_inputs(seed: int) -> None:
+    """Negative inputs print wider beside the input nodes and leave narrower gaps between the
+    layers: the middle edges of a 4x4 layer then have less clear room before their first crossing."""
+    check_diagram(network_svg(largest(seed, inputs=(-0.15, -0.3, -0.45, -0.6))))
 
 
 def test_a_drawn_4_4_4_4_3_pack(tmp_path: Path) -> None:

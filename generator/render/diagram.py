@@ -5,8 +5,9 @@ Weight labels are placed greedily: each label goes to the point along its own ed
 overlaps no other label, node or text and crosses the fewest other edges, preferring a spot
 about a third of the way from its source node (staggered by target), where it is clearly
 attached to its own line rather than beside a crossing; a spot within CROWD_GAP of another label
-costs more, so that the labels of a fan of edges do not read as one cluster. The given-values
-table on the worksheet backs the diagram up.
+costs more, so that the labels of a fan of edges do not read as one cluster. Every label keeps
+NODE_GAP from every node circle: printed, a label closer than about 1 mm reads as touching the node.
+The given-values table on the worksheet backs the diagram up.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from itertools import pairwise
 
 import msgspec
 
@@ -27,9 +29,17 @@ from ..records import GivenValue, NetworkRecord, WorkedProblem
 
 MAX_WIDTH = 500.0  # fits the text column of A4 (504 pt) and letter with 16 mm margins
 R = 12.5  # node radius
-EDGE_FONT = 7.5
+EDGE_FONT, EDGE_PAD_X, EDGE_PAD_Y = 7.5, 2.4, 2.2  # a weight label and the white box around its text
+# Between two wide layers (3x3 edges and more) the labels are turned along their edges, set a little
+# smaller and boxed tighter: 16 labels share the room that the crossings and the nodes leave (the
+# middle horizontal edge of a 4x4 layer has (gap - 2R)/3 - CROSSING_MARGIN - NODE_GAP, about 20 pt, clear
+# before its first crossing; "−0.65" takes 21.5 pt at 7.5 pt in the wide box, 19.4 pt here).
+# Where even that does not fit (wide given values beside the inputs leave narrower gaps between
+# the layers), the layout is tried again at DENSE_FONT_SMALL before it grows taller than STRETCH_KEEP.
+DENSE_FONT, DENSE_FONT_SMALL, DENSE_PAD_X, DENSE_PAD_Y = 7.0, 6.5, 1.6, 1.4
+DENSE_EDGES = 9  # a layer is dense from 3x3 edges on
 CROSSING_MARGIN = 1.2  # no edge crossing within this distance of a label's box
-NODE_GAP = 1.2  # nor a node's circle
+NODE_GAP = 3.2  # nor a node's circle: printed, less reads as touching it (3 pt and a rounding margin)
 # Preferred spots of the labels of one source's edges, as fractions of the way from the source,
 # staggered by target: a fan of 3 or more edges spreads wider (0.24 to 0.60), 2 edges 0.24 to 0.40
 # (further out they would meet the crossing of a 2x2 layer in its middle).
@@ -145,8 +155,9 @@ class _Edge:
     q: tuple[float, float]
     text: str
     key: str
-    rotate: bool = False
+    rotate: bool = False  # turned along the edge, small and tightly boxed (a dense layer)
     pref: float = 1 / 3  # preferred spot, as a fraction of the way from the source node
+    font: float = EDGE_FONT
 
 
 def _crossing(a: _Edge, b: _Edge) -> tuple[float, float] | None:
@@ -183,9 +194,15 @@ def _touches(r: Rect, nodes: list[tuple[float, float]]) -> int:
     return sum(1 for x, y in nodes if abs(x - r.cx) < R + r.hw + r.hh + NODE_GAP and r.distance((x, y)) < R + NODE_GAP)
 
 
+def _half_sizes(e: _Edge) -> tuple[float, float]:
+    """Half width and half height of the white box of ``e``'s label."""
+    pad_x, pad_y = (DENSE_PAD_X, DENSE_PAD_Y) if e.rotate else (EDGE_PAD_X, EDGE_PAD_Y)
+    return (text_width(e.text, e.font) + pad_x) / 2, (e.font + pad_y) / 2
+
+
 def _place(
     edges: list[_Edge], obstacles: list[Rect], crossings: list[tuple[float, float]], nodes: list[tuple[float, float]]
-) -> tuple[list[tuple[_Edge, Rect]], bool]:
+) -> tuple[list[tuple[_Edge, Rect]], int]:
     """Each label takes a spot on its own edge (see the module docstring).
 
     First every edge's candidate spots: those that cover no crossing, touch no node and no fixed
@@ -193,13 +210,13 @@ def _place(
     spot). Then the edges with the fewest candidates choose first, each its cheapest spot clear
     of the labels placed so far; an edge left without one may move one label in its way to
     another of that label's spots. Only when that fails too does a label clash (the caller
-    then tries a taller layout): the flag returned says whether every label is clear.
+    then tries a taller layout): the count returned is of the labels left without a clear spot.
     """
     crossings_of = {id(e): [c for o in edges if o is not e and (c := _crossing(e, o)) is not None] for e in edges}
     options: dict[int, list[tuple[float, Rect]]] = {}
     fallback: dict[int, tuple[float, Rect]] = {}
     for e in edges:
-        hw, hh = (text_width(e.text, EDGE_FONT) + 2.4) / 2, (EDGE_FONT + 2.2) / 2
+        hw, hh = _half_sizes(e)
         radius = math.hypot(hw, hh)
         angle = math.atan2(e.q[1] - e.p[1], e.q[0] - e.p[0]) if e.rotate else 0.0
         x_lo, x_hi = min(e.p[0], e.q[0]) - radius - 3, max(e.p[0], e.q[0]) + radius + 3
@@ -227,7 +244,7 @@ def _place(
         options[id(e)] = spots
 
     chosen: dict[int, Rect] = {}
-    clear = True
+    unclear = 0
 
     def free(r: Rect, skip: int = -1) -> bool:
         return not any(k != skip and r.overlaps(o) for k, o in chosen.items())
@@ -251,11 +268,11 @@ def _place(
         if spot is None:
             spot = _make_room(e, options, chosen, free)
         if spot is None:  # nothing clear: the least bad spot, and the caller tries a taller layout
-            clear = False
+            unclear += 1
             cands = [(1000.0 * sum(1 for o in chosen.values() if r.overlaps(o)) + c, r) for c, r in options[id(e)]]
             spot = min([*cands, *([fallback[id(e)]] if id(e) in fallback else [])], key=lambda s: s[0])[1]
         chosen[id(e)] = spot
-    return [(e, chosen[id(e)]) for e in edges], clear
+    return [(e, chosen[id(e)]) for e in edges], unclear
 
 
 def _make_room(
@@ -286,7 +303,7 @@ def _backed(r: Rect, text: str) -> str:
 
 # Where a bias label may go, nearest its neuron first: (dx, gap above/below the circle).
 _BIAS_SPOTS = sorted(
-    ((dx, k) for dx in range(-18, 19, 3) for k in (1.5, 3.5, 6.0)), key=lambda s: abs(s[0]) * 0.3 + s[1]
+    ((dx, k) for dx in range(-18, 19, 3) for k in (NODE_GAP, 4.5, 6.5)), key=lambda s: abs(s[0]) * 0.3 + s[1]
 )
 
 
@@ -345,18 +362,41 @@ def _cached_svg(problem_json: bytes) -> str:
     return _layout(network, given)[0]
 
 
+# The layouts tried, (dense labels' font, stretch), until one leaves every label clear: taller, and
+# only up to STRETCH_KEEP (the worksheet keeps the diagram and the given values on page 1) before
+# the dense labels get smaller; beyond it as a last resort. More height cannot help every label:
+# the crossings of a layer sit at the same fractions of its edges whatever the stretch, so a
+# horizontal edge's clear stretch before its first crossing is set by the width between the layers.
+STRETCH_KEEP = 1.25
+_ATTEMPTS = (
+    *((DENSE_FONT, s) for s in (1.0, 1.12, STRETCH_KEEP)),
+    *((DENSE_FONT_SMALL, s) for s in (1.0, 1.12, STRETCH_KEEP)),
+    *((f, s) for s in (1.4, 1.55) for f in (DENSE_FONT, DENSE_FONT_SMALL)),
+)
+
+
 def _layout(net: NetworkRecord, given_values: list[GivenValue]) -> tuple[str, list[tuple[_Edge, Rect]]]:
-    """Lay the network out; if some weight labels cannot be kept apart, try again taller."""
-    for stretch in (1.0, 1.12, 1.25, 1.4, 1.55):
-        svg, placed, clear = _layout_once(net, given_values, stretch)
-        if clear:
+    """Lay the network out; if some labels are not clear, try again taller or with smaller dense
+    labels (see _ATTEMPTS). Should none be clear, the one with the fewest such labels (the first of
+    those: the shortest)."""
+    best: tuple[int, str, list[tuple[_Edge, Rect]]] | None = None
+    dense = any(a * b >= DENSE_EDGES for a, b in pairwise(net.layers))
+    for font, stretch in _ATTEMPTS:
+        if font != DENSE_FONT and not dense:
+            continue
+        svg, placed, defects = _layout_once(net, given_values, stretch, font)
+        if best is None or defects < best[0]:
+            best = (defects, svg, placed)
+        if not defects:
             break
-    return svg, placed
+    assert best is not None
+    return best[1], best[2]
 
 
 def _layout_once(
-    net: NetworkRecord, given_values: list[GivenValue], stretch: float
-) -> tuple[str, list[tuple[_Edge, Rect]], bool]:
+    net: NetworkRecord, given_values: list[GivenValue], stretch: float, dense_font: float = DENSE_FONT
+) -> tuple[str, list[tuple[_Edge, Rect]], int]:
+    """One layout; also how many labels are not clear (on a crossing, a node or another label)."""
     layers: list[int] = list(net.layers)
     given = {g.id: g.value for g in given_values}
     lt = tuple(layers)
@@ -411,7 +451,7 @@ def _layout_once(
     for l in range(1, n_cols):
         gap_edges = []
         # between two wide layers horizontal labels pile up; turned along their edge they stay attached
-        dense = layers[l - 1] * layers[l] >= 9
+        dense = layers[l - 1] * layers[l] >= DENSE_EDGES
         for j in range(layers[l]):
             for i in range(layers[l - 1]):
                 wid = weight_id(lt, l, j + 1, i + 1)
@@ -421,7 +461,8 @@ def _layout_once(
                 # of one source's edges sit at different distances from it
                 spread = PREF_SPREAD if layers[l] > 2 else PREF_SPREAD_TWO
                 pref = PREF_FIRST + spread * j / (layers[l] - 1) if layers[l] > 1 else 1 / 3
-                gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), text, wid, rotate=dense, pref=pref))
+                gap_edges.append(_Edge((x0 + R, y0), (x1 - R, y1), text, wid, rotate=dense, pref=pref,
+                                       font=dense_font if dense else EDGE_FONT))  # fmt: skip
         # steep edges first: they have the least room away from the crowded middle
         gap_edges.sort(key=lambda e: -abs(e.q[1] - e.p[1]))
         edges.extend(gap_edges)
@@ -449,14 +490,14 @@ def _layout_once(
     # biases beside each neuron (per neuron) or above the layer (shared), on a white backing,
     # where they cover no edge crossing and touch no node
     biases: list[str] = []
-    clear = True
+    defects = 0
 
     def bias_label(x: float, y: float, sub: str, rest: str) -> None:
         """b with subscript ``sub``, then ``rest`` (' = 0.35'), placed beside (x, y) on a white backing."""
-        nonlocal clear
+        nonlocal defects
         w = text_width("b", TEXT_FONT) + text_width(sub, TEXT_FONT * 0.7) + text_width(rest, TEXT_FONT)
         r, ok = _bias_spot(x, y, w, obstacles, nodes, edges, crossings)
-        clear = clear and ok
+        defects += not ok
         obstacles.append(r)
         biases.append(
             _backed(
@@ -479,8 +520,8 @@ def _layout_once(
             x, y = col[0]
             bias_label(x, y, str(l), f" = {value(bias_name(lt, l, None), net.biases[l - 1][0])} (shared)")
 
-    placed, ok = _place(edges, obstacles, crossings, nodes)
-    clear = clear and ok
+    placed, unclear = _place(edges, obstacles, crossings, nodes)
+    defects += unclear
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="network" width="{width:.1f}pt" height="{height:.1f}pt" '
@@ -505,17 +546,17 @@ def _layout_once(
         out.append(
             _backed(
                 r,
-                f'<text x="{r.cx:.1f}" y="{r.cy + EDGE_FONT * 0.36:.1f}" font-size="{EDGE_FONT}" '
+                f'<text x="{r.cx:.1f}" y="{r.cy + e.font * 0.36:.1f}" font-size="{e.font}" '
                 f'text-anchor="middle" class="w">{escape(e.text)}</text>',
             )
         )
-        clear = clear and not _covers(r, crossings)
+        defects += _covers(r, crossings) > 0
     out.extend(biases)
     out.extend(texts)
     out.extend(captions)
     out.append("</svg>")
-    clear = clear and not any(a.overlaps(b, gap=0) for i, (_, a) in enumerate(placed) for _, b in placed[i + 1 :])
-    return "\n".join(out), placed, clear
+    defects += sum(1 for i, (_, a) in enumerate(placed) for _, b in placed[i + 1 :] if a.overlaps(b, gap=0))
+    return "\n".join(out), placed, defects
 
 
 def weight_labels(problem: WorkedProblem) -> list[tuple[str, Rect]]:
