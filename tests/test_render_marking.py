@@ -149,6 +149,16 @@ def test_names_in_every_script_have_a_font_or_a_warning() -> None:
     (warning,) = missing_glyphs([("student Ada (s9)", "Ada \U00013000")])
     assert "student Ada (s9)" in warning
     assert "U+13000" in warning
+    # the advice names a package that has the script (it named fonts-noto-cjk for hieroglyphs)
+    assert warning.endswith("(Debian: apt-get install fonts-noto-core).")
+
+
+def test_the_font_advice_names_the_package_of_the_script() -> None:
+    from generator.render.fonts import font_package
+
+    # Han, Hangul, kana, a fullwidth comma: fonts-noto-cjk; Cherokee, Tamil, Ethiopic, Egyptian: fonts-noto-core
+    assert [font_package(ch) for ch in "李한かア，"] == ["fonts-noto-cjk"] * 5
+    assert [font_package(ch) for ch in "Ꮳதሀ\U00013000"] == ["fonts-noto-core"] * 4
 
 
 @given(st.lists(st.tuples(st.integers(0, 0x10FFFF), st.integers(0, 0x10FFFF)), max_size=20))

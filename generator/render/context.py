@@ -151,7 +151,7 @@ def given_tables(problem: WorkedProblem) -> dict[str, Any]:
         })  # fmt: skip
     # a large network's tables (4-4-4-4-3: fifteen rows) set tighter, so that they stay on page 1
     # with the diagram instead of sending half the weights to page 2
-    compact = sum(len(t["rows"]) for t in tables) >= COMPACT_ROWS
+    compact = sum(layers[1:]) >= COMPACT_ROWS  # a table's rows: the neurons of its layer
     return {"items": items, "tables": tables, "compact": compact}
 
 
@@ -350,7 +350,7 @@ def _text_mm(text: str, pt: float) -> float:
     return ems * pt * _PT
 
 
-def identity_fit(name: str, sid: str, paper: str) -> dict[str, str]:
+def identity_fit(name: str, sid: str, paper: str) -> dict[str, Any]:
     """Widths and name size of the name line (see ID_FIELD)."""
     width = PAGE_WIDTH.get(paper, PAGE_WIDTH["a4"]) - _LABELS
     id_w = ID_FIELD

@@ -4,7 +4,8 @@ The bundled Noto Sans covers Latin (with Vietnamese), Greek and Cyrillic; other 
 from the system's fonts through fontconfig (Debian: fonts-noto-cjk for Chinese, Japanese and
 Korean, fonts-dejavu-core for Arabic and Hebrew). Before rendering, every name is checked
 against the bundled fonts and the charsets fontconfig reports, and each name with a character
-that no font has is named in one warning line.
+that no font has is named in one warning line, with the Debian package that has a font for it
+(fonts-noto-cjk, else fonts-noto-core: Noto for Tamil, Cherokee, Ethiopic, Thai, hieroglyphs, …).
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from ..records import Variant
 from .templating import templates_dir
 
 FONT_PACKAGES = "fonts-noto-cjk fonts-dejavu-core"
+# Chinese, Japanese and Korean (Han, kana, Hangul, their punctuation and compatibility forms)
+_CJK = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
+        (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))  # fmt: skip
+
+
+def font_package(ch: str) -> str:
+    """The Debian package with a font for ``ch``: fonts-noto-cjk for CJK, else fonts-noto-core (Noto
+    for the other living and historic scripts: Tamil, Cherokee, Ethiopic, Thai, hieroglyphs, …)."""
+    cp = ord(ch)
+    return "fonts-noto-cjk" if any(a <= cp <= b for a, b in _CJK) else "fonts-noto-core"
 
 
 @cache
@@ -69,9 +80,10 @@ def missing_glyphs(names: Iterable[tuple[str, str]]) -> list[str]:
         missing = sorted({ch for ch in text if not drawable(ch)})
         if missing:
             chars = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing)
+            packages = " ".join(sorted({font_package(ch) for ch in missing}))
             warnings.append(
                 f"Warning: no installed font has {chars} of {who}; it prints as an empty box. "
-                f"Install a font that has it (Debian: apt-get install {FONT_PACKAGES})."
+                f"Install a font that has it (Debian: apt-get install {packages})."
             )
     return warnings
 
