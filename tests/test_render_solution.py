@@ -140,3 +140,30 @@ def test_a_case_distinction_keeps_its_numbers_on_their_own_line() -> None:
     tanh = re.findall(r'<div class="sid">dact_h1_\d.*?</p>', html, re.S)
     assert tanh
     assert all("own-line" not in step for step in tanh)
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize(
+    ("kind", "name", "paper", "index"),
+    [("profile", "easy", "a4", 0), ("profile", "standard", "a4", 1), ("profile", "hard", "a4", 2),
+     ("profile", "deep", "letter", 0), ("preset", "ref-2-2-1-nobias", "a4", 0)],
+)  # fmt: skip
+def test_a_neurons_steps_stay_on_one_page(kind: str, name: str, paper: str, index: int) -> None:
+    """As on the worksheet: z with its a, and ∂L/∂a, f′ with their δ. Each case split before: easy A4
+    put ∂L/∂a_o1 and σ′(z_o1) at the foot of page 1 and δ_o1 on page 2, standard A4 z_h1 from a_h1,
+    hard A4 and deep letter a hidden neuron's ∂L/∂a from its δ, ref-2-2-1-nobias z_h2 from a_h2."""
+    from generator.render.batch import render_key
+
+    key = build_pack(load_builtin(kind, name), pack="m", count=4, seed="solm")
+    pdf, _ = render_key(key, key.variants[index], paper)
+    texts = [pg.extract_text() or "" for pg in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    last_page: dict[str, int] = {}
+    for page, text in enumerate(texts):
+        for word in re.findall(r"(?<![A-Za-z_])(?:z|a|dL_da|dact|delta)_\w+", text):  # "= 0.5787a_o1"
+            last_page[word] = page  # the worked solution comes after the answers table
+    neurons = {w.split("_", 1)[1] for w in last_page if w.startswith("z_")}
+    assert neurons
+    for n in neurons:
+        for chain in (("z", "a"), ("dL_da", "dact", "delta")):
+            pages = {last_page[f"{k}_{n}"] for k in chain if f"{k}_{n}" in last_page}
+            assert len(pages) <= 1, (n, chain, pages)

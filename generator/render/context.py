@@ -558,6 +558,9 @@ def room_plan(problems: list[dict[str, Any]], raw: list[WorkedProblem], paper: s
 LONG_LINE = 70  # characters of a worked line that may not fit beside the step id (9.5 pt, ~146 mm)
 
 
+KEEP_WITH_NEXT = frozenset({"z", "dL_da", "dact"})  # step kinds that stay on the page of the step after
+
+
 def _step(step: Step) -> dict[str, Any]:
     """A worked step as the key prints it: the record's terms, formatted, nothing parsed."""
     lines = [list(step.formula)] + ([list(step.numbers)] if step.numbers else [])
@@ -569,6 +572,8 @@ def _step(step: Step) -> dict[str, Any]:
         # beside it the line would read "else 0 = 1"; its numbers take their own line
         "cases": any(" if " in term for term in step.formula),
         "id": step.id,
+        # a neuron's steps stay on one page, as on the worksheet: z with its a, ∂L/∂a and f′ with its δ
+        "keep": step.kind in KEEP_WITH_NEXT,
         "asked": step.asked,
         "lhs": step.lhs,
         "lines": lines,
