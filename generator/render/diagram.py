@@ -7,6 +7,8 @@ about a third of the way from its source node (staggered by target), where it is
 attached to its own line rather than beside a crossing; a spot within CROWD_GAP of another label
 costs more, so that the labels of a fan of edges do not read as one cluster. Every label keeps
 NODE_GAP from every node circle: printed, a label closer than about 1 mm reads as touching the node.
+An edge left without a clear spot may move a short chain of labels, or choose first in another
+pass, before the layout is tried taller or with smaller dense labels.
 The given-values table on the worksheet backs the diagram up.
 """
 
