@@ -21,7 +21,7 @@ from generator.pack import build_pack
 from generator.records import WorkedProblem
 from generator.render.diagram import network_svg
 from generator.solve import problem_record, solve
-from generator.spec import load_builtin, load_spec_file
+from generator.spec import load_builtin, load_spec_file, presets
 from generator.worked import worked_of
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -145,7 +145,8 @@ def _separated(a: Label, b: Label) -> bool:
     return False
 
 
-def check_diagram(svg: str) -> None:
+def check_diagram(svg: str, crossing: bool = True) -> None:
+    """Every guarantee of the drawing; ``crossing``: the network is wide enough for edges to cross."""
     root = ET.fromstring(svg)
     lines = [
         ((float(e.get("x1", "0")), float(e.get("y1", "0"))), (float(e.get("x2", "0")), float(e.get("y2", "0"))))
@@ -160,14 +161,15 @@ def check_diagram(svg: str) -> None:
     for t in root.iter(f"{SVG}text"):
         if t.get("class") in ("w", "bias"):
             assert id(t) in backed, "".join(t.itertext())
-    assert any(lb.kind == "bias" for lb in labels) or "bias" not in svg
+    drawn = re.sub(r"<title>.*?</title>", "", svg, flags=re.S)  # the alternative text names biases in general
+    assert any(lb.kind == "bias" for lb in labels) or "bias" not in drawn
     width = float(root.get("viewBox", "0 0 0 0").split()[2])
     for t in root.iter(f"{SVG}text"):  # nothing is cut off at the drawing's edge ("outputs (softmax), target")
         x0, x1, _, _ = text_extent(t)
         assert x0 >= 0, "".join(t.itertext())
         assert x1 <= width, ("".join(t.itertext()), x1, width)
     cross = crossings(lines)
-    assert cross, "a layered network this size has crossing edges"
+    assert bool(cross) == crossing, "a layered network this size has crossing edges"
     for lb in labels:
         assert lb.fill == "#fff", lb.name()
         x0, x1, y0, y1 = text_extent(lb.text)
@@ -234,6 +236,20 @@ def test_profiles(profile: str) -> None:
     key = build_pack(load_builtin("profile", profile), pack="d", count=3, seed="4")
     for v in key.variants:
         check_diagram(network_svg(worked_of(key, v.problems[0])))
+
+
+@pytest.mark.parametrize(("kind", "name"), [("profile", "easy"), *(("preset", p) for p in presets())])
+def test_easy_and_presets(kind: str, name: str) -> None:
+    """The small networks keep the same guarantees (a 2-1-1 network has no crossing edges)."""
+    key = build_pack(load_builtin(kind, name), pack="d", count=3, seed="4")
+    for v in key.variants:
+        problem = worked_of(key, v.problems[0])
+        check_diagram(network_svg(problem), crossing=_crosses(problem))
+
+
+def _crosses(problem: WorkedProblem) -> bool:
+    """Whether two edges of the network cross: two adjacent layers both have two neurons or more."""
+    return any(a > 1 and b > 1 for a, b in itertools.pairwise(problem.network.layers))
 
 
 def test_the_check_sees_a_label_on_a_crossing() -> None:

@@ -7,6 +7,8 @@ about a third of the way from its source node (staggered by target), where it is
 attached to its own line rather than beside a crossing; a spot within CROWD_GAP of another label
 costs more, so that the labels of a fan of edges do not read as one cluster. Every label keeps
 NODE_GAP from every node circle: printed, a label closer than about 1 mm reads as touching the node.
+An edge left without a clear spot may move a short chain of labels, or choose first in another
+pass, before the layout is tried taller or with smaller dense labels.
 The given-values table on the worksheet backs the diagram up.
 """
 
@@ -33,10 +35,12 @@ EDGE_FONT, EDGE_PAD_X, EDGE_PAD_Y = 7.5, 2.4, 2.2  # a weight label and the whit
 # Between two wide layers (3x3 edges and more) the labels are turned along their edges, set a little
 # smaller and boxed tighter: 16 labels share the room that the crossings and the nodes leave (the
 # middle horizontal edge of a 4x4 layer has (gap - 2R)/3 - CROSSING_MARGIN - NODE_GAP, about 20 pt, clear
-# before its first crossing; "−0.65" takes 21.5 pt at 7.5 pt in the wide box, 19.4 pt here).
+# before its first crossing; "−0.65" takes 21.5 pt at 7.5 pt in the wide box, 19.0 pt here).
+# The box clears the ink by about 0.6 pt at the ends and 1.2 pt above and below (digits are 0.71 em
+# tall): a taller box gains nothing on the page and takes room the steep edges' labels need.
 # Where even that does not fit (wide given values beside the inputs leave narrower gaps between
 # the layers), the layout is tried again at DENSE_FONT_SMALL before it grows taller than STRETCH_KEEP.
-DENSE_FONT, DENSE_FONT_SMALL, DENSE_PAD_X, DENSE_PAD_Y = 7.0, 6.5, 1.6, 1.4
+DENSE_FONT, DENSE_FONT_SMALL, DENSE_PAD_X, DENSE_PAD_Y = 7.0, 6.5, 1.2, 0.4
 DENSE_EDGES = 9  # a layer is dense from 3x3 edges on
 CROSSING_MARGIN = 1.2  # no edge crossing within this distance of a label's box
 NODE_GAP = 3.2  # nor a node's circle: printed, less reads as touching it (3 pt and a rounding margin)
@@ -45,6 +49,8 @@ NODE_GAP = 3.2  # nor a node's circle: printed, less reads as touching it (3 pt 
 # (further out they would meet the crossing of a 2x2 layer in its middle).
 PREF_FIRST, PREF_SPREAD, PREF_SPREAD_TWO = 0.24, 0.36, 0.16
 CROWD_GAP = 12.0  # weight labels keep this far from other labels and texts where their edges leave room
+REORDERS = 4  # greedy passes, each putting the edges the last one left without a clear spot first
+MOVES = 2  # how long a chain of labels one edge may move to make room for its own
 CROWD_COST = 30.0  # what a spot that close costs (a spot half the edge from where it is preferred: 12.5)
 NODE_FONT = 10.5
 TEXT_FONT = 8.0
@@ -208,9 +214,10 @@ def _place(
     First every edge's candidate spots: those that cover no crossing, touch no node and no fixed
     label, each with its cost (edges under it, distance from crossings and from the preferred
     spot). Then the edges with the fewest candidates choose first, each its cheapest spot clear
-    of the labels placed so far; an edge left without one may move one label in its way to
-    another of that label's spots. Only when that fails too does a label clash (the caller
-    then tries a taller layout): the count returned is of the labels left without a clear spot.
+    of the labels placed so far (_assign); an edge left without one may move a short chain of
+    labels in its way. The edges still left without a clear spot choose first in another pass.
+    Only when every pass fails does a label clash (the caller then tries a taller layout or
+    smaller dense labels): the count returned is of the labels left without a clear spot.
     """
     crossings_of = {id(e): [c for o in edges if o is not e and (c := _crossing(e, o)) is not None] for e in edges}
     options: dict[int, list[tuple[float, Rect]]] = {}
@@ -243,11 +250,32 @@ def _place(
         spots.sort(key=lambda s: s[0])
         options[id(e)] = spots
 
-    chosen: dict[int, Rect] = {}
-    unclear = 0
+    order = sorted(edges, key=lambda e: len(options[id(e)]))
+    for _ in range(REORDERS):
+        chosen, stuck = _assign(order, options, obstacles)
+        if not stuck:
+            break
+        # the edges left without a clear spot choose first next time ("squeaky wheel")
+        first = {id(e) for e in stuck}
+        order = stuck + [e for e in order if id(e) not in first]
+    for e in stuck:  # nothing clear: the least bad spot, and the caller tries a taller layout
+        others = [o for k, o in chosen.items() if k != id(e)]
+        cands = [(1000.0 * sum(1 for o in others if r.overlaps(o)) + c, r) for c, r in options[id(e)]]
+        chosen[id(e)] = min([*cands, *([fallback[id(e)]] if id(e) in fallback else [])], key=lambda s: s[0])[1]
+    return [(e, chosen[id(e)]) for e in edges], len(stuck)
 
-    def free(r: Rect, skip: int = -1) -> bool:
-        return not any(k != skip and r.overlaps(o) for k, o in chosen.items())
+
+def _assign(
+    order: list[_Edge], options: dict[int, list[tuple[float, Rect]]], obstacles: list[Rect]
+) -> tuple[dict[int, Rect], list[_Edge]]:
+    """One greedy pass in ``order``: each edge its cheapest clear spot (a spot crowding other labels
+    costs more); an edge left without one makes room by moving the labels in its way (_make_room).
+    Returns the spots and the edges that found none (they hold their cheapest spot for now)."""
+    chosen: dict[int, Rect] = {}
+    stuck: list[_Edge] = []
+
+    def free(r: Rect) -> bool:
+        return not any(r.overlaps(o) for o in chosen.values())
 
     def crowded(r: Rect) -> int:
         """How many placed labels and fixed texts (biases, values) come within CROWD_GAP of ``r``:
@@ -256,7 +284,7 @@ def _place(
         near = sum(1 for o in chosen.values() if r.overlaps(o, gap=CROWD_GAP))
         return near + sum(1 for o in obstacles if r.overlaps(o, gap=CROWD_GAP))
 
-    for e in sorted(edges, key=lambda e: len(options[id(e)])):
+    for e in order:
         spot, best = None, math.inf
         for cost, r in options[id(e)]:  # cheapest first: stop once no later spot can do better
             if cost >= best:
@@ -266,28 +294,47 @@ def _place(
                 if total < best:
                     spot, best = r, total
         if spot is None:
-            spot = _make_room(e, options, chosen, free)
-        if spot is None:  # nothing clear: the least bad spot, and the caller tries a taller layout
-            unclear += 1
-            cands = [(1000.0 * sum(1 for o in chosen.values() if r.overlaps(o)) + c, r) for c, r in options[id(e)]]
-            spot = min([*cands, *([fallback[id(e)]] if id(e) in fallback else [])], key=lambda s: s[0])[1]
+            spot = _make_room(id(e), options, chosen, free, MOVES)
+        if spot is None:
+            stuck.append(e)
+            if not options[id(e)]:
+                continue
+            spot = options[id(e)][0][1]
         chosen[id(e)] = spot
-    return [(e, chosen[id(e)]) for e in edges], unclear
+    return chosen, stuck
 
 
 def _make_room(
-    e: _Edge, options: dict[int, list[tuple[float, Rect]]], chosen: dict[int, Rect], free: Callable[..., bool]
+    k: int,
+    options: dict[int, list[tuple[float, Rect]]],
+    chosen: dict[int, Rect],
+    free: Callable[[Rect], bool],
+    depth: int,
+    held: frozenset[int] = frozenset(),
 ) -> Rect | None:
-    """A spot of ``e`` that one placed label blocks, after moving that label to another of its spots."""
-    for _, r in options[id(e)]:
-        blockers = [k for k, o in chosen.items() if r.overlaps(o)]
-        if len(blockers) != 1:
+    """A spot of edge ``k`` that one placed label blocks, after moving that label to another of its
+    spots, which may in turn move one more label (up to ``depth`` moves in a chain). ``chosen`` is
+    updated with the moves; the spot returned is not yet in it."""
+    for _, r in options[k]:
+        blockers = [b for b, o in chosen.items() if r.overlaps(o)]
+        if len(blockers) != 1 or blockers[0] in held:
             continue
-        k = blockers[0]
-        for _, alt in options.get(k, []):
-            if not alt.overlaps(r) and free(alt, skip=k):
-                chosen[k] = alt
+        b = blockers[0]
+        old = chosen.pop(b)
+        chosen[k] = r  # held while the blocker looks for room, so that no move takes it back
+        for _, alt in options.get(b, []):
+            if alt is not old and free(alt):
+                chosen[b] = alt
+                del chosen[k]
                 return r
+        if depth > 1:
+            moved = _make_room(b, options, chosen, free, depth - 1, held | {k})
+            if moved is not None:
+                chosen[b] = moved
+                del chosen[k]
+                return r
+        del chosen[k]
+        chosen[b] = old
     return None
 
 
