@@ -286,3 +286,17 @@ def test_weight_labels_do_not_crowd(profile: str) -> None:
         weights = [lb for lb in weights if lb.kind == "w"]
         gaps = [(label_gap(a, b), a.name(), b.name()) for a, b in itertools.combinations(weights, 2)]
         assert min(gaps) >= (10.0, "", ""), (v.variant, min(gaps))
+
+
+@pytest.mark.parametrize(("kind", "name", "says"), [
+    ("preset", "ref-2-2-1-nobias", ""), ("profile", "standard", "every bias beside its neuron"),
+    ("profile", "hard", "shared bias"),
+])  # fmt: skip
+def test_the_alternative_text_says_where_the_biases_are(kind: str, name: str, says: str) -> None:
+    """A screen reader reads the <title>; it told of biases beside their neurons in a network without any."""
+    key = build_pack(load_builtin(kind, name), pack="d", count=1, seed="4")
+    title = ET.fromstring(network_svg(worked_of(key, key.variants[0].problems[0]))).find(f"{SVG}title")
+    assert title is not None
+    assert title.text
+    assert title.text.startswith("Diagram of the 2-2-")
+    assert (says in title.text) if says else ("bias" not in title.text)

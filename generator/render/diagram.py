@@ -56,9 +56,15 @@ NODE_FONT = 10.5
 TEXT_FONT = 8.0
 
 _ALT = (
-    "Diagram of the {layers} network: every neuron as a circle, every weight written on its edge, "
-    "every bias beside its neuron. The same values are listed under Given values."
+    "Diagram of the {layers} network: every neuron as a circle, every weight written on its edge{biases}. "
+    "The same values are listed under Given values."
 )
+
+_ALT_BIASES = {
+    "per_neuron": ", every bias beside its neuron",
+    "shared": ", each layer's shared bias above it",
+    "none": "",
+}
 
 # Advance widths of Noto Sans in em, enough to size label boxes (digits are tabular).
 _EM = {".": 0.268, ",": 0.268, "-": 0.322, "−": 0.56, " ": 0.26, "=": 0.572, "+": 0.572}
@@ -575,7 +581,7 @@ def _layout_once(
         f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="Exam Sans, Exam Minus, Exam Math" role="img">',
         # the figure's alternative text in a tagged PDF (WeasyPrint reads an SVG's <title>); a
         # screen reader reads it instead of the labels in drawing order
-        f"<title>{_ALT.format(layers='-'.join(map(str, layers)))}</title>",
+        f"<title>{_ALT.format(layers='-'.join(map(str, layers)), biases=_ALT_BIASES[net.bias])}</title>",
         '<g stroke="#444" stroke-width="0.8">',
     ]
     for e in edges:
