@@ -167,3 +167,15 @@ def test_a_neurons_steps_stay_on_one_page(kind: str, name: str, paper: str, inde
         for chain in (("z", "a"), ("dL_da", "dact", "delta")):
             pages = {last_page[f"{k}_{n}"] for k in chain if f"{k}_{n}" in last_page}
             assert len(pages) <= 1, (n, chain, pages)
+
+
+def test_the_grading_rule_speaks_to_students() -> None:
+    """Students get the worked solution: 'interval arithmetic over the solution graph, widening each
+    step by half a unit' was written for teachers (and "key's" had a straight apostrophe)."""
+    key = pack("profile", "standard")
+    html = render_template("answer-key.html.j2", **key_context(key, key.variants[0]))
+    rule = html_lib.unescape(re.sub(r"<[^>]+>", "", html[html.index("How answers are graded") :]))
+    assert "you could reach it honestly from the given values" in rule
+    assert f"to {key.decimals} decimals" in rule
+    for jargon in ("interval arithmetic", "solution graph", "'", "docs/"):
+        assert jargon not in rule[:400]

@@ -594,8 +594,21 @@ def _adds_up(u: Update) -> bool:
         return True
 
 
-def _tolerance(text: str) -> Markup:
-    """The key's grading rule for print: no pointer to the repository's docs, e^−z as a superscript."""
+# The grading rule as the worked solution tells it to students (the key's own description, which
+# speaks of interval arithmetic over the solution graph, is for teachers and docs/grading.md)
+STUDENT_RULE = (
+    "An answer counts as correct when you could reach it honestly from the given values: "
+    "rounding any intermediate value (each product, e<sup>−z</sup>, η × gradient) to {decimals} "
+    "decimals as you go, or not rounding at all. Where that can change the last digit, the "
+    "answers table above gives the accepted range."
+)
+
+
+def _tolerance(text: str, decimals: int) -> Markup:
+    """The grading rule for students: the plain wording for the rule every pack states, else the
+    key's own text (no pointer to the repository's docs, e^−z as a superscript)."""
+    if text.startswith("An answer is correct when it lies in its accepted interval"):
+        return Markup(STUDENT_RULE.format(decimals=decimals))
     text = re.sub(r"\s*See docs/\S+\.md\.?", "", text).strip()
     return Markup(str(Markup.escape(text)).replace("e^−z", "e<sup>−z</sup>"))
 
@@ -643,7 +656,7 @@ def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]
     return {
         **_header(key, variant),
         "doc_title": document_title(key.title, f"worked solution {variant.variant}"),
-        "tolerance": _tolerance(key.tolerance.description),
+        "tolerance": _tolerance(key.tolerance.description, key.decimals),
         "created": _date(key.created),
         "problems": problems,
         "multi": len(problems) > 1,
