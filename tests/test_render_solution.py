@@ -179,3 +179,43 @@ def test_the_grading_rule_speaks_to_students() -> None:
     assert f"to {key.decimals} decimals" in rule
     for jargon in ("interval arithmetic", "solution graph", "'", "docs/"):
         assert jargon not in rule[:400]
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_long_answers_table_reads_down_its_columns_page_by_page(paper: str) -> None:
+    """A 4-4-4-4-3's answers (two columns, 250 rows) ran on over the page break inside each column:
+    read down page 1's left column, then its right one, and 25 answers were skipped."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from generator.render.batch import render_key
+    from generator.spec import load_spec_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "big.toml"
+        spec.write_text('[network]\nlayers = [4, 4, 4, 4, 3]\nactivation = "sigmoid"\nbias = "per_neuron"\n')
+        key = build_pack(load_spec_file(spec), pack="big", count=1, seed="bignet-seed-x7", decimals=5)
+        pdf, _ = render_key(key, key.variants[0], paper)
+        path = Path(tmp) / "big.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    ids = [a.id for a in key.variants[0].problems[0].answers]
+    words: list[tuple[int, float, float, str]] = []  # page, x, y, text
+    page = 0
+    for line in out.splitlines():
+        if "<page " in line:
+            page += 1
+        m = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*)</word>', line)
+        if not m:
+            continue
+        x, y0, y1, text = float(m[1]), float(m[2]), float(m[3]), m[4]
+        if text == "Worked" and y1 - y0 > 15:  # the "Worked solution" heading: the answers end here
+            break
+        if text in ids:
+            words.append((page, x, y0, text))
+    # reading order: page by page, each column (by its x) top to bottom
+    columns = sorted({(p, round(x / 40)) for p, x, _, _ in words})
+    read = [w[3] for col in columns for w in sorted(words, key=lambda w: w[2]) if (w[0], round(w[1] / 40)) == col]
+    assert read == ids

@@ -390,6 +390,7 @@ _H_GIVEN_END = 3.0
 _H_SECTION = 13.3  # a section's heading and intro
 _H_ROW = 16.6  # a row of questions without room: head, box, paddings
 _H_ROW_TALL = 2.4  # extra for a row whose head holds a fraction
+_H_SOLUTION_HEAD = 69.5  # a worked solution's page 1 above its answers, but the diagram: title, conventions, "Answers"
 _H_END = 8.0  # a reserve on the last page ("End of worksheet" itself sits in the page foot)
 
 
@@ -614,7 +615,7 @@ def _tolerance(text: str, decimals: int) -> Markup:
 
 
 def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]:
-    from .marking import answers_table
+    from .marking import answers_table, rows_above
 
     problems = []
     for stored in variant.problems:
@@ -639,7 +640,10 @@ def key_context(key: Key, variant: Variant, paper: str = "a4") -> dict[str, Any]
             }
             for u in p.updates
         ]
-        table = answers_table(p, key.decimals, paper, hand=True)
+        # the answers start on page 1 under the head and the diagram: their first slab (columns read
+        # down) holds only what fits there, or a long table's columns would read on across the break
+        above = _H_SOLUTION_HEAD + _svg_height(network_svg(p)) if p.number == 1 else 0.0
+        table = answers_table(p, key.decimals, paper, hand=True, head_rows=rows_above(above, paper) if above else 0)
         problems.append({
             "number": p.number,
             "conventions": _conventions(p),
