@@ -76,18 +76,50 @@ def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
+REDELIVER_S = 0.001
+
+
+def _unraisable(args: sys.UnraisableHookArgs) -> None:
+    """An interruption raised where Python cannot raise (a weakref callback, a ``__del__``, a GC
+    callback: the handler runs between any two bytecodes) is only printed as "Exception ignored
+    in …" with a traceback, and the command goes on as if the signal never came. Raise it again
+    a moment later, from an alarm, where it stops the command; anything else as Python would."""
+    exc = args.exc_value
+    if isinstance(exc, KeyboardInterrupt) and hasattr(signal, "setitimer"):
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+
+        def again(_signum: int, _frame: FrameType | None) -> None:
+            raise Interrupted(signum)
+
+        with suppress(ValueError):  # not the main thread: nothing to re-deliver to
+            signal.signal(signal.SIGALRM, again)
+            signal.setitimer(signal.ITIMER_REAL, REDELIVER_S)
+            _armed.append(signum)
+            return
+    sys.__unraisablehook__(args)
+
+
+_armed: list[int] = []
+
+
 @contextmanager
 def stop_signals() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise :class:`Interrupted` like Ctrl-C does."""
+    """Within the block, SIGTERM and SIGHUP raise :class:`Interrupted` like Ctrl-C does, and an
+    interruption that lands where Python can only print it is raised again (``_unraisable``)."""
     old = {}
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is None:
             continue
         with suppress(ValueError):  # not the main thread: leave the signals alone
             old[sig] = signal.signal(sig, _raise_interrupted)
+    old_hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = old_hook
+        if _armed:  # an alarm still pending would end the process once its handler is gone
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _armed.clear()
         for sig, handler in old.items():
             signal.signal(sig, handler)
 

@@ -141,3 +141,33 @@ def test_key_exits_without_noise(old_pack: Path, tmp_path: Path) -> None:
     assert b"Exception ignored" not in res.stderr
     assert b"Traceback" not in res.stderr
     assert os.path.exists(root / "output" / "p" / "answer-key.pdf")
+
+
+def test_a_signal_inside_a_weakref_callback_still_stops_the_command(tmp_path: Path) -> None:
+    """Python runs a signal's handler between any two bytecodes; inside a weakref callback (or a
+    __del__) the Interrupted it raises was printed as 'Exception ignored in … Traceback' and the
+    command went on as if no SIGTERM had come (seen once in CI: grade stopped by SIGTERM)."""
+    script = tmp_path / "stop.py"
+    script.write_text(
+        "import os, signal, time, weakref\n"
+        "from generator.errors import user_errors\n"
+        "class A: pass\n"
+        "with user_errors():\n"
+        "    a = A()\n"
+        "    def callback(ref):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        total = 0\n"
+        "        for i in range(10000): total += i  # the handler runs here, inside the callback\n"
+        "    r = weakref.ref(a, callback)\n"
+        "    del a\n"
+        "    for _ in range(100): time.sleep(0.01)\n"
+        "    print('went on')\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parent.parent
+    res = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(root)})  # fmt: skip
+    assert b"Traceback" not in res.stderr, res.stderr.decode()
+    assert b"went on" not in res.stdout
+    assert res.returncode == 128 + signal.SIGTERM
+    assert b"Stopped (SIGTERM)" in res.stderr
