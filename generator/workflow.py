@@ -87,7 +87,9 @@ def check_outputs(options: PackOptions) -> None:
         raise OutputExists(f"{key_path} is a link or a folder; remove it or choose another --pack")
     if key_path.exists() and not options.force:
         raise OutputExists(f"{key_path} exists; pass --force to replace it or choose another --pack")
-    check_replaceable(options.pack_dir, force=options.force, option="--pack or --out", legacy=LEGACY_PACK_FILES)
+    check_replaceable(
+        options.pack_dir, force=options.force, option="--pack or --out", legacy=LEGACY_PACK_FILES, kind="pack"
+    )
     for folder in (Path(options.keys_dir), Path(options.out_dir)):
         check_writable(folder, "--keys" if folder == Path(options.keys_dir) else "--out")
 
@@ -152,7 +154,7 @@ def generate_pack(
 
             rendering(0)  # the bar shows (and its clock runs) while the render processes start
             made = write_pack(key, staged_dir, options.output, rendering, stages=tick)
-            write_manifest(staged_dir)
+            write_manifest(staged_dir, "pack")
             files = [pack_dir / p.relative_to(staged_dir) for p in made]
             staging.replace(staged_dir, pack_dir)
         elif pack_dir.exists() and any(pack_dir.iterdir()):
