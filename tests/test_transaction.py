@@ -280,3 +280,21 @@ def test_force_never_replaces_another_commands_folder(tmp_path: Path, monkeypatc
     # the same kind is still replaced with --force
     code, out = invoke("grade", "answer_keys/mid.json", "answers.csv", "--out", "grades/mid", "--no-pdf", "--force")
     assert code == 0, out
+
+
+def test_generate_force_keeps_the_key_it_replaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """generate --force drew a new secret, so new codes and numbers, and the old key was gone: the
+    worksheets printed from it could never be graded ('variant code G00-ERM is not in this answer key')."""
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner()
+    args = ["generate", "--profile", "easy", "--count", "2", "--pack", "mid", "--no-pdf"]
+    assert run.invoke(cli, args).exit_code == 0
+    old = (tmp_path / "answer_keys" / "mid.json").read_bytes()
+    res = run.invoke(cli, [*args, "--force"])
+    assert res.exit_code == 0, res.output
+    (kept,) = (tmp_path / "answer_keys").glob("mid.replaced-*.json")
+    assert kept.read_bytes() == old
+    assert kept.stat().st_mode & 0o077 == 0  # it holds the pack secret
+    assert (tmp_path / "answer_keys" / "mid.json").read_bytes() != old
+    assert f"kept as {Path('answer_keys') / kept.name}" in res.output
+    assert "new variant codes" in res.output
