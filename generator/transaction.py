@@ -62,17 +62,64 @@ def check_writable(folder: Path, option: str) -> None:
         raise UserError(f"cannot write to {here} (read-only or not yours); make it writable or choose another {option}")
 
 
-def write_manifest(folder: Path) -> None:
-    """List every file and folder under ``folder`` (relative, '/'-separated) in its manifest."""
+# What each kind of output folder is, for the message that refuses to replace one by another kind.
+KINDS = {
+    "pack": "a class pack (worksheets, marking key; backprop-exam generate)",
+    "solutions": "worked solutions (backprop-exam key --solutions)",
+    "grades": "grading results (backprop-exam grade)",
+    "scan": "read scans (backprop-exam scan)",
+}
+_KIND = "#kind="
+
+
+def write_manifest(folder: Path, kind: str) -> None:
+    """List every file and folder under ``folder`` (relative, '/'-separated) in its manifest, after
+    a first line naming the kind of folder (KINDS): --force of one command never replaces another's."""
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.name != MANIFEST)
-    (folder / MANIFEST).write_text("\n".join(names) + "\n", encoding="utf-8")
+    (folder / MANIFEST).write_text("\n".join([f"{_KIND}{kind}", *names]) + "\n", encoding="utf-8")
 
 
-def check_replaceable(path: Path, *, force: bool, option: str, legacy: Iterable[str] = ()) -> None:
+def manifest_kind(folder: Path) -> str | None:
+    """The kind written in ``folder``'s manifest, or None (no manifest, or one from before kinds)."""
+    try:
+        with open(folder / MANIFEST, encoding="utf-8", errors="replace") as fh:
+            first = fh.readline().strip()
+    except OSError:
+        return None
+    return first[len(_KIND) :] if first.startswith(_KIND) else None
+
+
+def _matches(name: str, pattern: str) -> bool:
+    """A '/'-separated name against a glob of the same depth ("*.pdf" is not "worksheets/a.pdf")."""
+    return name.count("/") == pattern.count("/") and fnmatch.fnmatchcase(name, pattern)
+
+
+def _other_kind(path: Path, kind: str, legacy: tuple[str, ...]) -> str | None:
+    """What makes ``path`` another kind of folder than ``kind``: its manifest's kind, or for a
+    manifest from before kinds the first file that this kind never writes; None when it is ours."""
+    found = manifest_kind(path)
+    if found is not None:
+        return None if found == kind else KINDS.get(found, found)
+    if not legacy:
+        return None
+    for entry in sorted(path.rglob("*")):
+        name = entry.relative_to(path).as_posix()
+        if entry.name == MANIFEST or entry.is_dir():
+            continue
+        if not any(_matches(name, pat) for pat in legacy):
+            return f"{name}, which {KINDS.get(kind, kind).split(' (')[0]} does not hold"
+    return None
+
+
+def check_replaceable(
+    path: Path, *, force: bool, option: str, legacy: Iterable[str] = (), kind: str | None = None
+) -> None:
     """Refuse (OutputExists) to replace ``path`` unless it is absent, empty, or ours with --force.
 
     Ours: every entry is listed in its manifest or, for folders written before manifests
-    existed, matches one of the ``legacy`` glob patterns (e.g. ``feedback/*.pdf``).
+    existed, matches one of the ``legacy`` glob patterns (e.g. ``feedback/*.pdf``); and, with
+    ``kind``, the folder is that kind of output (its manifest says so), so that ``grade --out``
+    pointed at a pack folder never deletes the worksheets.
     """
     if path.is_symlink():
         raise OutputExists(
@@ -91,6 +138,11 @@ def check_replaceable(path: Path, *, force: bool, option: str, legacy: Iterable[
         raise OutputExists(
             f"{path} holds {foreign}, which backprop-exam did not write, so --force will not replace the "
             f"folder; move that file away or choose another {option}"
+        )
+    if kind is not None and (other := _other_kind(path, kind, tuple(legacy))) is not None:
+        raise OutputExists(
+            f"{path} holds {other}, and --force replaces only a folder of {KINDS.get(kind, kind)}; "
+            f"choose another {option}"
         )
 
 

@@ -10,9 +10,11 @@ failure either the old pack or the new one is there, never a mix.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
@@ -69,6 +71,7 @@ class PackResult:
     files: list[Path]  # every output file written, in writer order
     removed_pdfs: bool  # pdf=False replaced a pack whose PDF folder was removed with the old key
     seconds: dict[str, float]
+    replaced_key: Path | None = None  # where the key this run replaced is kept (its secret, its codes)
 
 
 def load_source(profile: str | None, spec_file: str | None, preset: str | None) -> Spec:
@@ -87,7 +90,9 @@ def check_outputs(options: PackOptions) -> None:
         raise OutputExists(f"{key_path} is a link or a folder; remove it or choose another --pack")
     if key_path.exists() and not options.force:
         raise OutputExists(f"{key_path} exists; pass --force to replace it or choose another --pack")
-    check_replaceable(options.pack_dir, force=options.force, option="--pack or --out", legacy=LEGACY_PACK_FILES)
+    check_replaceable(
+        options.pack_dir, force=options.force, option="--pack or --out", legacy=LEGACY_PACK_FILES, kind="pack"
+    )
     for folder in (Path(options.keys_dir), Path(options.out_dir)):
         check_writable(folder, "--keys" if folder == Path(options.keys_dir) else "--out")
 
@@ -136,6 +141,15 @@ def generate_pack(
         with os.fdopen(fd, "wb") as fh:
             fh.write(text)
         staging.replace(staged_key, options.key_path)
+        replaced = None
+        if options.key_path.is_file():
+            # --force draws a new pack (new secret, codes and numbers): the old key is kept, or the
+            # worksheets already printed from it could never be graded
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            replaced = options.key_path.with_name(f"{options.pack}.replaced-{stamp}.json")
+            staged_old = staging.path(replaced.name)
+            shutil.copy2(options.key_path, staged_old)  # its mode too: it holds the pack secret
+            staging.replace(staged_old, replaced)
 
         files: list[Path] = []
         pack_dir = options.pack_dir
@@ -152,7 +166,7 @@ def generate_pack(
 
             rendering(0)  # the bar shows (and its clock runs) while the render processes start
             made = write_pack(key, staged_dir, options.output, rendering, stages=tick)
-            write_manifest(staged_dir)
+            write_manifest(staged_dir, "pack")
             files = [pack_dir / p.relative_to(staged_dir) for p in made]
             staging.replace(staged_dir, pack_dir)
         elif pack_dir.exists() and any(pack_dir.iterdir()):
@@ -162,6 +176,7 @@ def generate_pack(
     return PackResult(
         key=key, key_path=options.key_path, key_bytes=len(text), pack_dir=pack_dir if options.pdf else None,
         files=files, removed_pdfs=removed, seconds={"solving": t_key, "total": time.perf_counter() - t0},
+        replaced_key=replaced,
     )  # fmt: skip
 
 
@@ -191,6 +206,11 @@ def report(result: PackResult, spec_name: str, options: PackOptions) -> str:
         layout = pack_dir / "answer-sheet-layout.json"
         if layout in result.files:
             lines.append(f"  answer sheet {layout}  (its layout; the sheet is the last page(s) of each worksheet)")
+    if result.replaced_key is not None:
+        lines.append(
+            f"  replaced     the previous key, kept as {result.replaced_key}: this pack has new variant codes "
+            "and numbers; grade worksheets printed before against the kept key"
+        )
     if result.removed_pdfs:
         lines.append(f"  removed      {Path(options.out_dir) / options.pack}/ (the PDFs of the replaced key)")
     return "\n".join(lines)

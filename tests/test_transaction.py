@@ -237,3 +237,64 @@ def test_a_live_run_is_not_taken_over(tmp_path: Path) -> None:
     (staging / "owner.pid").write_text(str(os.getppid()), encoding="ascii")
     with pytest.raises(transaction.UserError, match="another backprop-exam"):
         transaction.recover(staging)
+
+
+def test_force_never_replaces_another_commands_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """grade --out output/midterm --force (after 'output/midterm exists; pass --force') deleted the
+    class pack's worksheets; key --solutions --out <pack folder> --force and generate --out <grades>
+    did the same to each other. --force replaces only a folder of the command's own kind."""
+    from generator.answer_key import read_key
+
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str]:
+        res = run.invoke(cli, list(args))
+        return res.exit_code, res.output
+
+    code, out = invoke("generate", "--profile", "easy", "--count", "1", "--pack", "mid", "--jobs", "1")
+    assert code == 0, out
+    pack = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "output" / "mid").rglob("*"))
+    assert "output/mid/worksheets.pdf" in pack
+    key = read_key(tmp_path / "answer_keys" / "mid.json")
+    (v,) = key.variants
+    answer = v.problems[0].answers[0]
+    (tmp_path / "answers.csv").write_text(f"variant,{answer.id}\n{v.variant},{answer.rounded}\n", encoding="utf-8")
+
+    code, out = invoke("grade", "answer_keys/mid.json", "answers.csv", "--out", "output/mid", "--force", "--no-pdf")
+    assert code == 2
+    assert "holds a class pack" in out
+    assert "choose another --out" in out
+    code, out = invoke("key", "answer_keys/mid.json", "--solutions", "--out", "output/mid", "--force")
+    assert code == 2
+    assert "holds a class pack" in out
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "output" / "mid").rglob("*")) == pack
+
+    code, out = invoke("grade", "answer_keys/mid.json", "answers.csv", "--out", "grades/mid", "--no-pdf")
+    assert code == 0, out
+    graded = sorted(p.name for p in (tmp_path / "grades" / "mid").iterdir())
+    code, out = invoke("generate", "--profile", "easy", "--count", "1", "--pack", "mid", "--out", "grades", "--force")
+    assert code == 2
+    assert "holds grading results" in out
+    assert sorted(p.name for p in (tmp_path / "grades" / "mid").iterdir()) == graded
+    # the same kind is still replaced with --force
+    code, out = invoke("grade", "answer_keys/mid.json", "answers.csv", "--out", "grades/mid", "--no-pdf", "--force")
+    assert code == 0, out
+
+
+def test_generate_force_keeps_the_key_it_replaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """generate --force drew a new secret, so new codes and numbers, and the old key was gone: the
+    worksheets printed from it could never be graded ('variant code G00-ERM is not in this answer key')."""
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner()
+    args = ["generate", "--profile", "easy", "--count", "2", "--pack", "mid", "--no-pdf"]
+    assert run.invoke(cli, args).exit_code == 0
+    old = (tmp_path / "answer_keys" / "mid.json").read_bytes()
+    res = run.invoke(cli, [*args, "--force"])
+    assert res.exit_code == 0, res.output
+    (kept,) = (tmp_path / "answer_keys").glob("mid.replaced-*.json")
+    assert kept.read_bytes() == old
+    assert kept.stat().st_mode & 0o077 == 0  # it holds the pack secret
+    assert (tmp_path / "answer_keys" / "mid.json").read_bytes() != old
+    assert f"kept as {Path('answer_keys') / kept.name}" in res.output
+    assert "new variant codes" in res.output

@@ -64,7 +64,7 @@ def check_out(out: Path, force: bool) -> None:
 
     if out.exists() and not out.is_dir() and not out.is_symlink():
         raise OutputExists(f"{out} is a file; give a folder for --out")
-    check_replaceable(out, force=force, option="--out", legacy=LEGACY_GRADE_FILES)
+    check_replaceable(out, force=force, option="--out", legacy=LEGACY_GRADE_FILES, kind="grades")
 
 
 def grade_files(
@@ -160,7 +160,7 @@ def write_outputs(
             if stages:
                 stages("Report", 1, 1)
         names = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
-        write_manifest(tmp)
+        write_manifest(tmp, "grades")
         check_out(out, force)  # again: the folder may have changed while we graded
         staging.replace(tmp, out)
         staging.commit()

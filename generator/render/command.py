@@ -48,7 +48,7 @@ def write_answer_keys(
         target = Path(out) if out else pack_dir / "solutions"
         if target.suffix.lower() == ".pdf":
             raise UserError(f"--out {target} is a PDF name; --solutions writes a folder of PDFs")
-        check_replaceable(target, force=force, option="--out", legacy=LEGACY_SOLUTION_FILES)
+        check_replaceable(target, force=force, option="--out", legacy=LEGACY_SOLUTION_FILES, kind="solutions")
     else:
         target = Path(out) if out else pack_dir / "answer-key.pdf"
         if target.suffix.lower() != ".pdf":
@@ -82,7 +82,7 @@ def write_answer_keys(
         staged.mkdir()
         write_pack(data, staged, options, tick)
         if solutions:
-            write_manifest(staged / "solutions")
+            write_manifest(staged / "solutions", "solutions")
             staging.replace(staged / "solutions", target)
         else:
             staging.replace(staged / "answer-key.pdf", target)

@@ -212,7 +212,7 @@ def check_out(out: Path, force: bool) -> None:
     """
     from ..transaction import check_replaceable
 
-    check_replaceable(out, force=force, option="--out", legacy=SCAN_FILES)
+    check_replaceable(out, force=force, option="--out", legacy=SCAN_FILES, kind="scan")
 
 
 @contextmanager
@@ -226,7 +226,7 @@ def staged_out(out: Path, force: bool) -> Iterator[Path]:
         tmp = staging.path(out.name)
         tmp.mkdir()
         yield tmp
-        write_manifest(tmp)
+        write_manifest(tmp, "scan")
         check_out(out, force)  # again: the folder may have changed while the scans were read
         staging.replace(tmp, out)
         staging.commit()
