@@ -374,3 +374,23 @@ def test_grade_with_markup_and_escapes_in_names_and_headers(tmp_path: Path, monk
     assert "\x1b" not in r.output
     assert "[link=file:" in r.output  # as written (the name cell wraps)
     assert "[/bold]" in r.output
+
+
+def test_a_row_with_more_cells_than_its_header_is_reported_not_graded(tmp_path: Path) -> None:
+    """'K7M-2QX,0,8025,0,6905,0,5125' under 'variant,z_h1,a_h1,z_h2' (decimal commas, no quotes) was
+    graded as z_h1 = 0, a_h1 = 8025, z_h2 = 0, with no issue; trailing empty cells stay harmless."""
+    from generator.grading.submissions import Issue, Submission, read_csv
+
+    path = tmp_path / "answers.csv"
+    path.write_text(
+        "variant,z_h1,a_h1,z_h2\nK7M-2QX,0,8025,0,6905,0,5125\nJBA-DJV,0.8025,0.6905,0.5125,,\n", encoding="utf-8"
+    )
+    out = list(read_csv(path))
+    issues = [o for o in out if isinstance(o, Issue)]
+    subs = [o for o in out if isinstance(o, Submission)]
+    assert [i.kind for i in issues] == ["misaligned_row"]
+    assert "line 2" in issues[0].message
+    assert "7 cells but the header has 4" in issues[0].message
+    assert [(s.variant, s.answers) for s in subs] == [
+        ("JBA-DJV", {"z_h1": "0.8025", "a_h1": "0.6905", "z_h2": "0.5125"})
+    ]

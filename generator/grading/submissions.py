@@ -199,8 +199,17 @@ def read_csv(path: Path) -> Iterator[Submission | Issue]:
     for row in rows[1:]:
         if not any(c.strip() for c in row.cells):
             continue
-        cells = row.cells + [""] * (len(header) - len(row.cells))
         source = f"{path} line {row.line}"
+        if any(c.strip() for c in row.cells[len(header) :]):
+            # the values no longer sit under their headers: grading them would mark a student
+            # for numbers they never wrote there ("0,8025" split into "0" and "8025")
+            yield Issue(source, "misaligned_row", (
+                f"{source}: {len(row.cells)} cells but the header has {len(header)}, so the answers are not under "
+                "their columns (decimal commas in a comma-separated file?); put such numbers in quotes or save the "
+                "file with ';' as separator; row not graded"
+            ))  # fmt: skip
+            continue
+        cells = row.cells + [""] * (len(header) - len(row.cells))
         variant = cells[variant_col].strip()
         if not variant:
             yield Issue(source, "no_variant", f"{source}: no variant code; fill in the variant column")
