@@ -240,7 +240,8 @@ def point_grading(pack: tuple[Path, Key]) -> tuple[Path, Result]:
     v = key.variants[1]
     sub = root / "one.csv"
     sub.write_text(
-        f"variant,student_id,name,z_h1\n{v.variant},{STUDENTS[1][0]},Ada {ODD},{hand_values(v)['z_h1']}\n",
+        # the value has a decimal comma: quoted, as a spreadsheet writes it in a comma-separated file
+        f'variant,student_id,name,z_h1\n{v.variant},{STUDENTS[1][0]},Ada {ODD},"{hand_values(v)["z_h1"]}"\n',
         encoding="utf-8",
     )
     res = run(
@@ -253,7 +254,8 @@ def test_grade_decimal_point_overrides_the_pack(pack: tuple[Path, Key], point_gr
     _, key = pack
     v = key.variants[1]
     fb = text_of(point_grading[0] / "feedback" / f"{STUDENTS[1][0]}.pdf")
-    assert v.problems[0].answers[0].rounded.replace("-", "−") in fb  # the key's value, with a point
+    # a left-blank answer's key value (z_h1 was answered right), with a point
+    assert v.problems[0].answers[1].rounded.replace("-", "−") in fb
 
 
 # ---- the grader's PDFs warn about names no font can draw, as generate does ----

@@ -194,3 +194,18 @@ def test_a_large_networks_weights_all_stay_on_page_1(paper: str, index: int, tmp
     values = {f"{v:g}".replace("-", "\u2212") for row in weights for v in row}
     below = {w.text for w in found if w.page == 1 and w.y0 > last.y0 and w.x0 >= last.x0 - 1}
     assert values <= below, values - below
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_long_id_beside_a_long_name_stays_on_the_page(paper: str, tmp_path: Path) -> None:
+    """'S-2026-000000000000000123' beside a 70-character name ran off the paper's right edge."""
+    sid = "S-2026-000000000000000123"
+    name = "Maximiliane Josephine Wolkenstein-Trostburg-Hohenlohe von Überlingen"
+    key = build_pack(load_builtin("profile", "easy"), pack="w", students=[Student(sid, name)], seed="1")
+    found, height = words(render(key, paper, tmp_path))
+    width = {"a4": 595.3, "letter": 612.0}[paper]
+    head = [w for w in found if w.page == 1 and w.y1 < height / 3]
+    assert max(w.x1 for w in head) <= width - 16 * MM + 1  # inside the right margin
+    assert "".join(w.text for w in head if w.text.startswith(("S-", "000")) or w.text[:1].isdigit()).startswith(
+        "S-2026"
+    )

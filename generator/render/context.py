@@ -361,7 +361,16 @@ def identity_fit(name: str, sid: str, paper: str) -> dict[str, Any]:
     elif sid_need > id_w:  # a long printed id takes what the name leaves: it never breaks at its hyphen
         id_w = min(sid_need, max(ID_FIELD, width - need))
     size = NAME_PT if need <= width - id_w else max(NAME_MIN_PT, NAME_PT * (width - id_w - 2.0) / (need - 2.0))
-    return {"id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt", "id_nowrap": bool(sid) and sid_need <= id_w}
+    # an id longer than its field is set smaller too, down to NAME_MIN_PT, so that it stays inside
+    # the page ("S-2026-000000000000000123" beside a 70-character name ran off the paper's edge)
+    id_size = NAME_PT if sid_need <= id_w else max(NAME_MIN_PT, NAME_PT * (id_w - 4.5) / (sid_need - 3.0))
+    fits = bool(sid) and (sid_need - 3.0) * id_size / NAME_PT + 3.0 <= id_w
+    # a name too long even at NAME_MIN_PT wraps rather than push the id field off the page
+    name_fits = (need - 2.0) * size / NAME_PT + 2.0 <= width - id_w
+    return {
+        "id_width": f"{id_w:.1f}mm", "name_size": f"{size:.1f}pt", "id_size": f"{id_size:.1f}pt",
+        "id_nowrap": fits, "name_nowrap": name_fits,
+    }  # fmt: skip
 
 
 # Working room above each answer box: at least ROOM_FLOOR (three handwritten lines). The sheet
