@@ -617,7 +617,9 @@ STUDENT_RULE = (
 def _tolerance(text: str, decimals: int) -> Markup:
     """The grading rule for students: the plain wording for the rule every pack states, else the
     key's own text (no pointer to the repository's docs, e^−z as a superscript)."""
-    if text.startswith("An answer is correct when it lies in its accepted interval"):
+    from ..pack import TOLERANCE_RULE
+
+    if text.startswith(TOLERANCE_RULE.split(":", 1)[0]):  # the rule every pack states (older wordings too)
         return Markup(STUDENT_RULE.format(decimals=decimals))
     text = re.sub(r"\s*See docs/\S+\.md\.?", "", text).strip()
     return Markup(str(Markup.escape(text)).replace("e^−z", "e<sup>−z</sup>"))

@@ -16,6 +16,7 @@ from ..answer_key import accepted_range as grid_range
 from ..naming import document_title
 from ..numbers import minus
 from ..records import Answer, Key, Problem, Variant, WorkedAnswer, WorkedProblem
+from .context import PAGE_HEIGHT  # the text height inside the @page margins
 
 # Variants per marking-key document: small variants share pages within a chunk, and
 # chunks render in parallel and stream into the print file like worksheets do.
@@ -32,13 +33,12 @@ TEXT_WIDTH = {"a4": 210.0 - 32.0, "letter": 215.9 - 32.0}
 # Rows of answers that fit on one page with the table head (rows are 5.15 mm apart).
 SLAB_ROWS = {"a4": 46, "letter": 43}
 ROW_MM = 5.15
-PAGE_MM = {"a4": 297.0 - 33.0, "letter": 279.4 - 33.0}  # the text height inside the @page margins
 
 
 def rows_above(height_mm: float, paper: str) -> int:
     """``head_rows`` for answers_table when ``height_mm`` of the first page comes before the table's
     first row: its first slab then holds only the rows that fit under it (one spare)."""
-    fit = int((PAGE_MM.get(paper, PAGE_MM["a4"]) - height_mm) // ROW_MM)
+    fit = int((PAGE_HEIGHT.get(paper, PAGE_HEIGHT["a4"]) - height_mm) // ROW_MM)
     return max(0, SLAB_ROWS.get(paper, SLAB_ROWS["a4"]) - fit + 1)
 
 
